@@ -1,0 +1,67 @@
+# ChequeCloud: `make run` serves the portal; `make test` runs the whole suite. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_OS := var/.os-deps
+STAMP_PY := $(VENV)/.requirements-installed
+STAMP_JS := frontend/node_modules/.package-lock.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-browser lint format migrate demo worker bench clean help
+
+help:
+	@echo "make run   - install what is missing, migrate, load demo data, serve http://$(HOST):$(PORT)"
+	@echo "make test  - install what is missing and run lint, migration check and the whole test suite"
+	@echo "make bench - run the benchmarks in benchmarks/"
+
+$(STAMP_OS): scripts/os-deps.sh
+	@scripts/os-deps.sh
+	@mkdir -p var && touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_PY): $(STAMP_OS) $(VENV)/bin/python requirements/base.txt requirements/local.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
+	@touch $@
+
+$(STAMP_JS): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(STAMP_PY) $(STAMP_JS)
+
+install-browser:
+	@scripts/os-deps.sh --browser
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@scripts/serve-local.sh $(HOST) $(PORT)
+
+worker: install
+	$(VENV)/bin/celery -A chequecloud worker -l INFO -Q default,ocr,ml,pdf
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install install-browser lint
+	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py check
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules var/.os-deps

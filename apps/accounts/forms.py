@@ -1,0 +1,57 @@
+from django import forms
+
+from .choices import Role, TokenScope
+from .models import Team, User
+
+
+class _RolesTeamsMixin(forms.Form):
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False)
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class UserInviteForm(_RolesTeamsMixin):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=150)
+    field_order = ["email", "full_name", "roles", "teams"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email address already exists.")
+        return email
+
+
+class UserEditForm(_RolesTeamsMixin):
+    full_name = forms.CharField(max_length=150)
+    is_active = forms.BooleanField(required=False, label="Active (may sign in)")
+    reason = forms.CharField(max_length=500, required=False, help_text="Recorded in the audit log.")
+    field_order = ["full_name", "roles", "teams", "is_active", "reason"]
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TeamEditForm(TeamForm):
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class APITokenForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), help_text="An integration client user.")
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. 'Core banking feed'.")
+    scopes = forms.MultipleChoiceField(choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple)
+    expires_in_days = forms.IntegerField(min_value=1, max_value=730, initial=90)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["user"].queryset = users
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False)

@@ -1,0 +1,66 @@
+"""The roles (Django groups) and the permissions each one holds.
+
+Patterns are `app_label.codename` globs over ChequeCloud's own apps. The data migration creates the
+groups; after every `migrate` the groups are re-synced so that models added later (cheques, cases…)
+are covered, e.g. auditors can read everything.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+from django.apps import apps as global_apps
+
+from .choices import Role
+
+LOCAL_APP_LABELS = ("core", "accounts", "cheques", "transactions", "fraud", "compliance", "reporting")
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.ANALYST: ["accounts.view_team"],
+    Role.SUPERVISOR: ["accounts.view_team", "accounts.view_user"],
+    Role.COMPLIANCE: ["accounts.view_team", "accounts.access_all_team", "accounts.view_user"],
+    Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
+    Role.ADMIN: [
+        "accounts.*",
+        "core.view_auditevent",
+        "core.export_auditevent",
+    ],
+    Role.INTEGRATION: [],
+}
+
+# Read-only roles never hold a write permission, whatever a pattern matches.
+READ_ONLY_ROLES = {Role.AUDITOR}
+_READ_PREFIXES = ("view_", "access_all_", "export_")
+
+
+def permissions_for(role: str, available: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    patterns = ROLE_PERMISSIONS[role]
+    chosen = [(app, code) for app, code in available if any(fnmatch(f"{app}.{code}", p) for p in patterns)]
+    if role in READ_ONLY_ROLES:
+        chosen = [(app, code) for app, code in chosen if code.startswith(_READ_PREFIXES)]
+    return chosen
+
+
+def sync_roles(apps=global_apps) -> None:
+    """Create the role groups and set their permissions exactly. Safe to run any number of times."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = list(
+        Permission.objects.filter(content_type__app_label__in=LOCAL_APP_LABELS).select_related("content_type")
+    )
+    by_key = {(p.content_type.app_label, p.codename): p for p in perms}
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [by_key[k] for k in permissions_for(role, list(by_key))]
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, app_config=None, using="default", apps=global_apps, **kwargs) -> None:
+    if getattr(sender, "label", None) != "accounts":
+        return
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are created per app by post_migrate; make sure every app's exist before syncing.
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using, apps=apps)
+    sync_roles(apps)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from apps.core.models import AuditEvent
+from apps.core.permissions import permitted
+
+from .choices import Role
+from .models import APIToken, Team, User
+
+
+def user_list(*, search: str = "", role: str = "") -> QuerySet[User]:
+    qs = User.objects.prefetch_related("groups__team").order_by("email")
+    if search:
+        qs = qs.filter(Q(email__icontains=search) | Q(full_name__icontains=search))
+    if role:
+        qs = qs.filter(groups__name=role)
+    return qs
+
+
+def team_list_for(user: User) -> QuerySet[Team]:
+    return permitted(user, Team.objects.select_related("group").annotate(member_count=Count("group__user")))
+
+
+def team_for(user: User, pk: int, action: str = "view") -> Team | None:
+    return permitted(user, Team.objects.select_related("group"), action).filter(pk=pk).first()
+
+
+def user_teams(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(group__user=user)
+
+
+def token_list() -> QuerySet[APIToken]:
+    return APIToken.objects.select_related("user", "created_by")
+
+
+def integration_users() -> QuerySet[User]:
+    return User.objects.filter(groups__name=Role.INTEGRATION, is_active=True).order_by("email")
+
+
+def home_summary(*, user: User) -> dict:
+    """What the dashboard shows a user: counts they are allowed to see."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    summary: dict = {"roles": user.role_names, "teams": list(user_teams(user).values_list("name", flat=True))}
+    if user.has_perm("accounts.view_user"):
+        summary["active_users"] = User.objects.filter(is_active=True).count()
+    if user.has_perm("accounts.view_team"):
+        summary["teams_visible"] = team_list_for(user).count()
+    if user.has_perm("accounts.view_apitoken"):
+        summary["active_tokens"] = APIToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+    if user.has_perm("core.view_auditevent"):
+        summary["audit_today"] = AuditEvent.objects.filter(created_at__gte=today).count()
+        summary["failed_logins_today"] = AuditEvent.objects.filter(
+            created_at__gte=today, action="auth.login_failed"
+        ).count()
+    return summary

@@ -1,0 +1,199 @@
+"""Writes for staff users, teams and API tokens. Each one audits in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm
+
+from apps.core.services import audit_record, model_snapshot
+
+from .choices import Role, TokenScope
+from .models import APIToken, Team, User
+
+USER_AUDIT_FIELDS = ["email", "full_name", "is_active", "is_staff"]
+TEAM_AUDIT_FIELDS = ["name", "slug", "description"]
+
+
+def _user_state(user: User) -> dict[str, Any]:
+    state = model_snapshot(user, USER_AUDIT_FIELDS)
+    state["roles"] = user.role_names
+    state["teams"] = sorted(t.name for t in Team.objects.filter(group__user=user))
+    return state
+
+
+def _set_roles_and_teams(user: User, roles: list[str], teams: list[Team]) -> None:
+    keep = user.groups.exclude(name__in=Role.values).exclude(team__isnull=False)
+    role_groups = list(Group.objects.filter(name__in=roles))
+    user.groups.set([*keep, *role_groups, *(t.group for t in teams)])
+    # Admins reach the Django admin; nobody else does.
+    user.is_staff = Role.ADMIN in roles or user.is_superuser
+    user.save(update_fields=["is_staff"])
+
+
+def _validate_roles(roles: list[str]) -> None:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError(f"Unknown role: {', '.join(sorted(unknown))}.")
+
+
+def user_invite(
+    *, actor: User, email: str, full_name: str, roles: list[str], teams: list[Team], base_url: str
+) -> User:
+    """Create a staff user with no password and email them a link to choose one."""
+    _validate_roles(roles)
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("A user with this email address already exists.")
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        _set_roles_and_teams(user, roles, teams)
+        audit_record(actor=actor, action="user.invite", obj=user, after=_user_state(user))
+        transaction.on_commit(lambda: _send_invitation(user, base_url))
+    return user
+
+
+def _send_invitation(user: User, base_url: str) -> None:
+    from allauth.account.utils import user_pk_to_url_str
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    context = {"user": user, "link": base_url.rstrip("/") + path, "bank_name": settings.BANK_NAME}
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You have been invited to ChequeCloud",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def user_update(
+    *, actor: User, user: User, full_name: str, roles: list[str], teams: list[Team], is_active: bool, reason: str = ""
+) -> User:
+    _validate_roles(roles)
+    if user == actor and (not is_active or (Role.ADMIN in actor.role_names and Role.ADMIN not in roles)):
+        raise ValidationError("You cannot deactivate yourself or remove your own Admin role.")
+    with transaction.atomic():
+        before = _user_state(user)
+        user.full_name = full_name.strip()
+        user.is_active = is_active
+        user.save(update_fields=["full_name", "is_active"])
+        _set_roles_and_teams(user, roles, teams)
+        if not is_active:
+            APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        after = _user_state(user)
+        if before != after:
+            audit_record(actor=actor, action="user.update", obj=user, before=before, after=after, reason=reason)
+    return user
+
+
+def team_create(*, actor: User, name: str, description: str = "") -> Team:
+    name = name.strip()
+    slug = slugify(name)
+    if not slug:
+        raise ValidationError("The team name needs at least one letter or digit.")
+    if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name__iexact=name).exists():
+        raise ValidationError("A team with this name already exists.")
+    with transaction.atomic():
+        group = Group.objects.create(name=f"team:{slug}")
+        team = Team.objects.create(name=name, slug=slug, description=description, group=group)
+        assign_perm("accounts.view_team", group, team)
+        audit_record(actor=actor, action="team.create", obj=team, after=model_snapshot(team, TEAM_AUDIT_FIELDS))
+    return team
+
+
+def team_update(*, actor: User, team: Team, name: str, description: str, members: list[User]) -> Team:
+    name = name.strip()
+    if Team.objects.exclude(pk=team.pk).filter(name__iexact=name).exists():
+        raise ValidationError("A team with this name already exists.")
+    with transaction.atomic():
+        before = {**model_snapshot(team, TEAM_AUDIT_FIELDS), "members": sorted(u.email for u in team.members)}
+        team.name = name
+        team.description = description
+        team.save(update_fields=["name", "description"])
+        team.group.user_set.set(members)
+        after = {**model_snapshot(team, TEAM_AUDIT_FIELDS), "members": sorted(u.email for u in members)}
+        if before != after:
+            audit_record(actor=actor, action="team.update", obj=team, before=before, after=after)
+    return team
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(
+    *, actor: User, user: User, name: str, scopes: list[str], expires_in_days: int | None = None
+) -> tuple[APIToken, str]:
+    """Create a token; return it with its key. The key is never stored and cannot be shown again."""
+    unknown = set(scopes) - set(TokenScope.values)
+    if unknown:
+        raise ValidationError(f"Unknown scope: {', '.join(sorted(unknown))}.")
+    if not scopes:
+        raise ValidationError("Choose at least one scope.")
+    if not user.is_active:
+        raise ValidationError("The user is deactivated.")
+    days = expires_in_days or settings.API_TOKEN_DEFAULT_DAYS
+    if not 1 <= days <= 730:
+        raise ValidationError("A token expires after 1 to 730 days.")
+    prefix = secrets.token_hex(6)
+    key = f"cc_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        token = APIToken.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=prefix,
+            key_hash=_hash_key(key),
+            scopes=sorted(scopes),
+            created_by=actor,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit_record(
+            actor=actor,
+            action="api_token.create",
+            obj=token,
+            after={"user": user.email, "scopes": token.scopes, "expires_at": token.expires_at},
+        )
+    return token, key
+
+
+def api_token_revoke(*, actor: User, token: APIToken, reason: str = "") -> APIToken:
+    with transaction.atomic():
+        token = APIToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="api_token.revoke", obj=token, reason=reason)
+    return token
+
+
+def api_token_authenticate(key: str) -> APIToken | None:
+    """The usable token for a presented key, or None. Marks it used (at most once a minute)."""
+    parts = key.split("_")
+    if len(parts) < 3 or parts[0] != "cc":
+        return None
+    token = APIToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not secrets.compare_digest(token.key_hash, _hash_key(key)) or not token.is_usable:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

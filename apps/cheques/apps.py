@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChequesConfig(AppConfig):
+    name = "apps.cheques"
+    label = "cheques"
+    verbose_name = "Cheques"

@@ -1,0 +1,49 @@
+"""One error body for the whole API:
+
+    {"type": "validation_error", "detail": "...", "errors": {"field": ["..."]}, "request_id": "..."}
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.context import current_request_id
+
+
+def _flatten(detail):
+    if isinstance(detail, list):
+        return " ".join(str(d) for d in detail)
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(errors)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling and logging take over
+
+    body = {"type": getattr(exc, "default_code", "error"), "detail": "", "request_id": current_request_id()}
+    if isinstance(exc, exceptions.ValidationError):
+        body["type"] = "validation_error"
+        body["detail"] = "The request is not valid; see errors."
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body["errors"] = data
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        body["detail"] = _flatten(response.data["detail"])
+        body["type"] = getattr(response.data["detail"], "code", body["type"])
+    else:
+        body["detail"] = _flatten(response.data)
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        body["type"] = "throttled"
+    response.data = body
+    return response

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One state change (or security event): who did what to which object, and why.
+
+    Written by services in the same transaction as the change. The actor's name is kept as text
+    so the record survives the user being removed.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    actor_name = models.CharField(max_length=255, blank=True, editable=False)
+    action = models.CharField(max_length=100, db_index=True, editable=False)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    object_id = models.CharField(max_length=64, blank=True, editable=False)
+    object_repr = models.CharField(max_length=255, blank=True, editable=False)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, editable=False)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, editable=False)
+    reason = models.TextField(blank=True, editable=False)
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)  # no add/change/delete permission exists to grant
+        permissions = [("export_auditevent", "Can export the audit log")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only: they cannot be deleted.")

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import csv
+import ipaddress
+import json
+
+from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import ListView, TemplateView
+
+from .filtersets import AuditEventFilterSet
+from .health import run_checks
+from .selectors import audit_event_list
+from .services import audit_record
+
+
+class PortalPermissionMixin(PermissionRequiredMixin):
+    """Anonymous users go to sign-in; signed-in users without the permission get 403."""
+
+    raise_exception = False
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        from apps.accounts.selectors import home_summary
+
+        ctx = super().get_context_data(**kwargs)
+        ctx["summary"] = home_summary(user=self.request.user)
+        return ctx
+
+
+class AuditLogView(PortalPermissionMixin, ListView):
+    permission_required = "core.view_auditevent"
+    template_name = "core/audit_list.html"
+    context_object_name = "events"
+    paginate_by = settings.PORTAL_PAGE_SIZE
+
+    def get_queryset(self):
+        self.filterset = AuditEventFilterSet(self.request.GET or None, queryset=audit_event_list())
+        return self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else audit_event_list()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filterset"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx["query"] = query.urlencode()
+        return ctx
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["core/_audit_table.html"]
+        return [self.template_name]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in exported text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class AuditExportView(PortalPermissionMixin, ListView):
+    permission_required = "core.export_auditevent"
+
+    def get(self, request: HttpRequest, *args, **kwargs):
+        filterset = AuditEventFilterSet(request.GET or None, queryset=audit_event_list())
+        if filterset.is_bound and not filterset.is_valid():
+            return HttpResponse("Invalid filter: " + json.dumps(filterset.errors), status=400, content_type="text/plain")
+        events = filterset.qs if filterset.is_bound else audit_event_list()
+        with transaction.atomic():
+            audit_record(actor=request.user, action="audit.export", after={"filters": request.GET.dict()})
+        header = ["time", "actor", "action", "object_type", "object_id", "object", "before", "after", "reason",
+                  "request_id", "ip_address"]  # fmt: skip
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(header)
+            for e in events.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [_csv_safe(v) for v in (
+                        e.created_at.isoformat(), e.actor_name, e.action,
+                        e.content_type.model if e.content_type else "", e.object_id, e.object_repr,
+                        json.dumps(e.before, default=str) if e.before is not None else "",
+                        json.dumps(e.after, default=str) if e.after is not None else "",
+                        e.reason, e.request_id, e.ip_address,
+                    )]  # fmt: skip
+                )
+
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    result = run_checks()
+    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)
+
+
+def _ip_allowed(ip: str | None) -> bool:
+    if not ip:
+        return False
+    addr = ipaddress.ip_address(ip)
+    return any(addr in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for the monitoring network (METRICS_ALLOWED_IPS) or signed-in admins."""
+    from django_prometheus.exports import ExportToDjangoView
+
+    from .middleware import client_ip
+
+    if not (_ip_allowed(client_ip(request)) or request.user.is_staff):
+        raise PermissionDenied
+    return ExportToDjangoView(request)

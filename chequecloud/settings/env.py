@@ -1,0 +1,34 @@
+"""The one place settings read the environment from (STYLE 13)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A developer may keep overrides in a git-ignored .env; the environment always wins.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env("CHEQUECLOUD_VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+def local_secret(name: str, *, nbytes: int = 50) -> str:
+    """A secret generated into var/ on first use, for the embedded default only.
+
+    Production settings never call this: there every secret comes from the environment.
+    """
+    path = VAR_DIR / "secrets" / name
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(nbytes)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return value

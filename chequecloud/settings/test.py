@@ -1,0 +1,17 @@
+"""Settings for the pytest suite. DATABASE_URL / CELERY_BROKER_URL still switch the backends."""
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK
+from .env import env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; Argon2 is tested on its own
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min"},
+}
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from apps.core import views as core_views
+
+admin.site.site_header = "ChequeCloud administration"
+admin.site.site_title = "ChequeCloud admin"
+# The admin signs in through allauth (MFA, lockout), never through its own login form.
+admin.site.login = login_required(admin.site.login)
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("", include("apps.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+    path("api/v1/", include(("chequecloud.api", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", core_views.health, name="health"),
+    path("metrics", core_views.metrics, name="metrics"),
+]

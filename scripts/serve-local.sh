@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Serve the portal with a Celery worker beside it (filesystem broker by default); stop both on exit.
+set -euo pipefail
+HOST=${1:-127.0.0.1}
+PORT=${2:-8000}
+cd "$(dirname "$0")/.."
+.venv/bin/celery -A chequecloud worker -l WARNING -Q default,ocr,ml,pdf --concurrency 2 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+echo "ChequeCloud: http://$HOST:$PORT/  (demo users: see README.md; Ctrl-C stops the portal and the worker)"
+.venv/bin/python manage.py runserver "$HOST:$PORT"
