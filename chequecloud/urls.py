@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,7 +7,7 @@ from apps.core import views as core_views
 admin.site.site_header = "ChequeCloud administration"
 admin.site.site_title = "ChequeCloud admin"
 # The admin signs in through allauth (MFA, lockout), never through its own login form.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = core_views.admin_login
 
 urlpatterns = [
     path("", include("apps.core.urls")),

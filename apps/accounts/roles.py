@@ -45,9 +45,7 @@ def sync_roles(apps=global_apps) -> None:
     """Create the role groups and set their permissions exactly. Safe to run any number of times."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    perms = list(
-        Permission.objects.filter(content_type__app_label__in=LOCAL_APP_LABELS).select_related("content_type")
-    )
+    perms = list(Permission.objects.filter(content_type__app_label__in=LOCAL_APP_LABELS).select_related("content_type"))
     by_key = {(p.content_type.app_label, p.codename): p for p in perms}
     for role in Role.values:
         group, _ = Group.objects.get_or_create(name=role)

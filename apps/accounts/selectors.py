@@ -20,7 +20,8 @@ def user_list(*, search: str = "", role: str = "") -> QuerySet[User]:
 
 
 def team_list_for(user: User) -> QuerySet[Team]:
-    return permitted(user, Team.objects.select_related("group").annotate(member_count=Count("group__user")))
+    teams = Team.objects.select_related("group").annotate(member_count=Count("group__user"))
+    return permitted(user, teams).order_by("name")
 
 
 def team_for(user: User, pk: int, action: str = "view") -> Team | None:
@@ -48,7 +49,9 @@ def home_summary(*, user: User) -> dict:
     if user.has_perm("accounts.view_team"):
         summary["teams_visible"] = team_list_for(user).count()
     if user.has_perm("accounts.view_apitoken"):
-        summary["active_tokens"] = APIToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count()
+        summary["active_tokens"] = APIToken.objects.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
     if user.has_perm("core.view_auditevent"):
         summary["audit_today"] = AuditEvent.objects.filter(created_at__gte=today).count()
         summary["failed_logins_today"] = AuditEvent.objects.filter(

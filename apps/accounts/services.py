@@ -10,7 +10,6 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -51,9 +50,7 @@ def _validate_roles(roles: list[str]) -> None:
         raise ValidationError(f"Unknown role: {', '.join(sorted(unknown))}.")
 
 
-def user_invite(
-    *, actor: User, email: str, full_name: str, roles: list[str], teams: list[Team], base_url: str
-) -> User:
+def user_invite(*, actor: User, email: str, full_name: str, roles: list[str], teams: list[Team], base_url: str) -> User:
     """Create a staff user with no password and email them a link to choose one."""
     _validate_roles(roles)
     email = email.strip().lower()
@@ -69,6 +66,7 @@ def user_invite(
 
 
 def _send_invitation(user: User, base_url: str) -> None:
+    from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
 
     path = reverse(

@@ -45,7 +45,7 @@ def check_storage():
                 raise OSError("storage returned different bytes")
     finally:
         default_storage.delete(name)
-    return type(default_storage).__name__
+    return type(default_storage._wrapped).__name__
 
 
 def run_checks() -> dict:

@@ -12,7 +12,7 @@ class AppendOnlyError(Exception):
 
 
 class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002
+    def update(self, **kwargs):
         raise AppendOnlyError("Audit events are append-only: they cannot be updated.")
 
     def delete(self):

@@ -78,7 +78,9 @@ class AuditExportView(PortalPermissionMixin, ListView):
     def get(self, request: HttpRequest, *args, **kwargs):
         filterset = AuditEventFilterSet(request.GET or None, queryset=audit_event_list())
         if filterset.is_bound and not filterset.is_valid():
-            return HttpResponse("Invalid filter: " + json.dumps(filterset.errors), status=400, content_type="text/plain")
+            return HttpResponse(
+                "Invalid filter: " + json.dumps(filterset.errors), status=400, content_type="text/plain"
+            )
         events = filterset.qs if filterset.is_bound else audit_event_list()
         with transaction.atomic():
             audit_record(actor=request.user, action="audit.export", after={"filters": request.GET.dict()})
@@ -90,19 +92,45 @@ class AuditExportView(PortalPermissionMixin, ListView):
             yield writer.writerow(header)
             for e in events.iterator(chunk_size=2000):
                 yield writer.writerow(
-                    [_csv_safe(v) for v in (
-                        e.created_at.isoformat(), e.actor_name, e.action,
-                        e.content_type.model if e.content_type else "", e.object_id, e.object_repr,
-                        json.dumps(e.before, default=str) if e.before is not None else "",
-                        json.dumps(e.after, default=str) if e.after is not None else "",
-                        e.reason, e.request_id, e.ip_address,
-                    )]  # fmt: skip
+                    [
+                        _csv_safe(v)
+                        for v in (
+                            e.created_at.isoformat(),
+                            e.actor_name,
+                            e.action,
+                            e.content_type.model if e.content_type else "",
+                            e.object_id,
+                            e.object_repr,
+                            json.dumps(e.before, default=str) if e.before is not None else "",
+                            json.dumps(e.after, default=str) if e.after is not None else "",
+                            e.reason,
+                            e.request_id,
+                            e.ip_address,
+                        )
+                    ]
                 )
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """Replaces the Django admin's login form: sign-in always goes through allauth (MFA, lockout)."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(target)
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return redirect(target)
 
 
 @never_cache

@@ -15,3 +15,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min"},
 }
 ALLOWED_HOSTS = ["*"]
+STATIC_ROOT = None  # tests serve static files from the finders (frontend/node_modules, static/)
+WHITENOISE_AUTOREFRESH = True

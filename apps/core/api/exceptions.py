@@ -1,13 +1,12 @@
 """One error body for the whole API:
 
-    {"type": "validation_error", "detail": "...", "errors": {"field": ["..."]}, "request_id": "..."}
+{"type": "validation_error", "detail": "...", "errors": {"field": ["..."]}, "request_id": "..."}
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.context import current_request_id

@@ -8,37 +8,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('actor_name', models.CharField(blank=True, editable=False, max_length=255)),
-                ('action', models.CharField(db_index=True, editable=False, max_length=100)),
-                ('object_id', models.CharField(blank=True, editable=False, max_length=64)),
-                ('object_repr', models.CharField(blank=True, editable=False, max_length=255)),
-                ('before', models.JSONField(blank=True, editable=False, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('after', models.JSONField(blank=True, editable=False, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('reason', models.TextField(blank=True, editable=False)),
-                ('request_id', models.CharField(blank=True, editable=False, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, editable=False, null=True)),
-                ('actor', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
+                ("actor_name", models.CharField(blank=True, editable=False, max_length=255)),
+                ("action", models.CharField(db_index=True, editable=False, max_length=100)),
+                ("object_id", models.CharField(blank=True, editable=False, max_length=64)),
+                ("object_repr", models.CharField(blank=True, editable=False, max_length=255)),
+                (
+                    "before",
+                    models.JSONField(
+                        blank=True, editable=False, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True
+                    ),
+                ),
+                (
+                    "after",
+                    models.JSONField(
+                        blank=True, editable=False, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, editable=False)),
+                ("request_id", models.CharField(blank=True, editable=False, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, editable=False, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('export_auditevent', 'Can export the audit log')],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='audit_object_idx'), models.Index(fields=['actor', 'created_at'], name='audit_actor_idx')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("export_auditevent", "Can export the audit log")],
+                "default_permissions": ("view",),
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id"], name="audit_object_idx"),
+                    models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
+                ],
             },
         ),
     ]

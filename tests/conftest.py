@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from apps.accounts.choices import Role
+from tests.factories import make_team, make_user
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Uploaded files go to a temporary directory, never to var/."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": media}},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and throttles live in the cache; each test starts with none used."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def team(db):
+    return make_team("Cheque fraud")
+
+
+@pytest.fixture
+def other_team(db):
+    return make_team("Card fraud")
+
+
+@pytest.fixture
+def analyst(team):
+    return make_user(Role.ANALYST, teams=[team], email="analyst@bank.test")
+
+
+@pytest.fixture
+def supervisor(team):
+    return make_user(Role.SUPERVISOR, teams=[team], email="supervisor@bank.test")
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user(Role.AUDITOR, email="auditor@bank.test")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(Role.ADMIN, email="admin@bank.test")
+
+
+@pytest.fixture
+def integration_user(db):
+    return make_user(Role.INTEGRATION, email="feed@bank.test")

@@ -1,0 +1,139 @@
+"""The permission matrix: every URL of the portal and the API, and what each role gets there.
+
+Add a `Route` for every new URL pattern; `test_every_url_pattern_is_in_the_matrix` fails otherwise.
+
+For each route and each role the expected answer is derived:
+- anonymous: portal → redirect to sign-in, API → 401, public → 200;
+- a role in `allowed` → 200 (on `obj`, the caller's own team's object);
+- any other signed-in role → 403;
+- on `other` (another team's object), an allowed role not in `other_allowed` → 404.
+The integration client calls the API with a read-scoped token, the portal with a session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+ANON = "anonymous"
+NOROLE = "norole"
+ANALYST = "analyst"
+SUPERVISOR = "supervisor"
+COMPLIANCE = "compliance"
+AUDITOR = "auditor"
+ADMIN = "admin"
+INTEGRATION = "integration"
+ROLES = [ANON, NOROLE, ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN, INTEGRATION]
+SIGNED_IN = frozenset(ROLES) - {ANON}
+STAFF = frozenset({ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN})
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    allowed: frozenset[str]
+    kind: str = "portal"  # portal | api | public
+    kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the caller's own object
+    other: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # another team's object
+    other_allowed: frozenset[str] = field(default_factory=frozenset)
+
+    def expected(self, role: str, *, on_other: bool = False) -> int | str:
+        if self.kind == "public":
+            return 200
+        if role == ANON:
+            return "login" if self.kind == "portal" else 401
+        if role not in self.allowed:
+            return 403
+        if on_other and role not in self.other_allowed:
+            return 404
+        return 200
+
+
+def _own_team(w):
+    return {"pk": w["team"].pk}
+
+
+def _other_team(w):
+    return {"pk": w["other_team"].pk}
+
+
+READERS_OF_TEAMS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
+SEE_ALL_TEAMS = roles(COMPLIANCE, AUDITOR, ADMIN)
+READERS_OF_USERS = roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
+
+ROUTES: list[Route] = [
+    # portal: core
+    Route("core:home", SIGNED_IN),
+    Route("core:audit_list", roles(AUDITOR, ADMIN)),
+    Route("core:audit_export", roles(AUDITOR, ADMIN)),
+    # portal: accounts
+    Route("accounts:profile", SIGNED_IN),
+    Route("accounts:user_list", READERS_OF_USERS),
+    Route("accounts:user_invite", roles(ADMIN)),
+    Route("accounts:user_edit", roles(ADMIN), kwargs=lambda w: {"pk": w["subject_user"].pk}),
+    Route("accounts:team_list", READERS_OF_TEAMS),
+    Route("accounts:team_create", roles(ADMIN)),
+    Route("accounts:team_detail", READERS_OF_TEAMS, kwargs=_own_team, other=_other_team, other_allowed=SEE_ALL_TEAMS),
+    Route("accounts:team_edit", roles(ADMIN), kwargs=_own_team, other=_other_team, other_allowed=roles(ADMIN)),
+    Route("accounts:token_list", roles(AUDITOR, ADMIN)),
+    Route("accounts:token_create", roles(ADMIN)),
+    Route("accounts:token_revoke", roles(ADMIN), kwargs=lambda w: {"pk": w["token"].pk}),
+    # API
+    Route("api:me", SIGNED_IN, kind="api"),
+    Route("api:user-list", READERS_OF_USERS, kind="api"),
+    Route("api:user-detail", READERS_OF_USERS, kind="api", kwargs=lambda w: {"pk": w["subject_user"].pk}),
+    Route("api:team-list", READERS_OF_TEAMS, kind="api"),
+    Route(
+        "api:team-detail",
+        READERS_OF_TEAMS,
+        kind="api",
+        kwargs=_own_team,
+        other=_other_team,
+        other_allowed=SEE_ALL_TEAMS,
+    ),
+    Route("api:auditevent-list", roles(AUDITOR, ADMIN), kind="api"),
+    Route("api:auditevent-detail", roles(AUDITOR, ADMIN), kind="api", kwargs=lambda w: {"pk": w["audit_event"].pk}),
+    Route("api-schema", SIGNED_IN, kind="api"),
+    Route("api-docs", SIGNED_IN, kind="api"),
+    # operations
+    Route("health", SIGNED_IN, kind="public"),
+    Route("metrics", SIGNED_IN, kind="public"),  # public from the monitoring network; see test_metrics_*
+]
+
+# URL names covered elsewhere, with the test that covers them.
+EXEMPT_PREFIXES = {
+    "admin:": "Django admin: tests/accounts/test_admin.py (staff only, signs in through allauth)",
+    "account_": "allauth sign-in, sign-out, password: tests/accounts/test_login.py",
+    "mfa_": "allauth MFA: tests/accounts/test_mfa.py",
+    "socialaccount_": "allauth SSO connections: open only when OIDC is configured",
+    "openid_connect_": "allauth OIDC callbacks: open only when OIDC is configured",
+}
+
+
+def all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def uncovered_url_names() -> set[str]:
+    covered = {r.name for r in ROUTES}
+    return {n for n in all_url_names() if n not in covered and not any(n.startswith(p) for p in EXEMPT_PREFIXES)} - {
+        "api:api-root"
+    }

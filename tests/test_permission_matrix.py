@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from apps.accounts import services
+from apps.accounts.choices import Role, TokenScope
+from apps.core.services import audit_record
+from tests.factories import make_team, make_user
+from tests.permission_matrix import (
+    ADMIN,
+    ANALYST,
+    ANON,
+    AUDITOR,
+    COMPLIANCE,
+    INTEGRATION,
+    NOROLE,
+    ROLES,
+    ROUTES,
+    SUPERVISOR,
+    Route,
+    uncovered_url_names,
+)
+
+ROLE_OF = {
+    ANALYST: Role.ANALYST,
+    SUPERVISOR: Role.SUPERVISOR,
+    COMPLIANCE: Role.COMPLIANCE,
+    AUDITOR: Role.AUDITOR,
+    ADMIN: Role.ADMIN,
+    INTEGRATION: Role.INTEGRATION,
+    NOROLE: None,
+}
+
+
+@pytest.fixture
+def world(db):
+    team = make_team("Cheque fraud")
+    other_team = make_team("Card fraud")
+    users = {}
+    for key, role in ROLE_OF.items():
+        in_team = [team] if key in (ANALYST, SUPERVISOR) else []
+        users[key] = make_user(role, teams=in_team, email=f"{key}@bank.test")
+    subject_user = make_user(Role.ANALYST, teams=[other_team], email="subject@bank.test")
+    token, key = services.api_token_create(
+        actor=users[ADMIN], user=users[INTEGRATION], name="feed", scopes=[TokenScope.READ]
+    )
+    event = audit_record(actor=users[ADMIN], action="test.event", obj=subject_user)
+    return {
+        "team": team,
+        "other_team": other_team,
+        "users": users,
+        "subject_user": subject_user,
+        "token": token,
+        "token_key": key,
+        "audit_event": event,
+    }
+
+
+def _client(world, role: str, kind: str):
+    client = APIClient()
+    if role == ANON:
+        return client
+    if role == INTEGRATION and kind == "api":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world['token_key']}")
+    else:
+        client.force_login(world["users"][role])
+    return client
+
+
+def _check(world, route: Route, role: str, on_other: bool) -> None:
+    builder = route.other if on_other else route.kwargs
+    url = reverse(route.name, kwargs=builder(world) if builder else None)
+    response = _client(world, role, route.kind).get(url)
+    expected = route.expected(role, on_other=on_other)
+    where = f"{route.name} ({'other team' if on_other else 'own'}) as {role}"
+    if expected == "login":
+        assert response.status_code == 302, where
+        assert response.url.startswith(reverse("account_login")), where
+    else:
+        assert response.status_code == expected, f"{where}: got {response.status_code}, expected {expected}"
+
+
+CASES = [(r, role, False) for r in ROUTES for role in ROLES] + [
+    (r, role, True) for r in ROUTES if r.other for role in ROLES
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "role", "on_other"),
+    CASES,
+    ids=[f"{r.name}-{role}{'-other' if o else ''}" for r, role, o in CASES],
+)
+def test_permission_matrix(world, route, role, on_other):
+    _check(world, route, role, on_other)
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    missing = uncovered_url_names()
+    assert not missing, f"Add these URL names to tests/permission_matrix.py ROUTES: {sorted(missing)}"
+
+
+def test_matrix_users_hold_the_roles_they_stand_for(world):
+    # Guards the harness itself: a mislabelled user would make every expectation meaningless.
+    for key, role in ROLE_OF.items():
+        user = get_user_model().objects.get(email=f"{key}@bank.test")
+        assert user.role_names == ([role] if role else [])
