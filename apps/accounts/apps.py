@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
         from .roles import sync_roles_after_migrate
 
         # Roles gain the permissions of models that later migrations add (e.g. auditors read all).

@@ -97,10 +97,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.mysql":
     _db["OPTIONS"] = {
         "charset": "utf8mb4",
+        "collation": env("DATABASE_COLLATION", default="utf8mb4_unicode_ci"),
         "init_command": "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO'",
         "isolation_level": "read committed",
     }
-    _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": _db["OPTIONS"]["collation"]}
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 _db["ATOMIC_REQUESTS"] = False  # services own their transactions (STYLE: what to avoid)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -243,6 +244,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     _default_result_backend = f"file://{_celery_dir / 'results'}"
+    for _sub in ("queue", "control", "results"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     _default_result_backend = CELERY_BROKER_URL
