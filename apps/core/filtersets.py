@@ -1,5 +1,8 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import AuditEvent
 
@@ -12,13 +15,26 @@ class AuditEventFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="icontains", label="Actor")
     object_type = django_filters.CharFilter(field_name="content_type__model", lookup_expr="iexact", label="Object type")
     object_id = django_filters.CharFilter(field_name="object_id", label="Object id")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="From")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Until")
+    since = django_filters.DateFilter(method="on_or_after_day", label="From (day)")
+    until = django_filters.DateFilter(method="on_or_before_day", label="Until (day, inclusive)")
+    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="At or after")
+    before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Before")
     request_id = django_filters.CharFilter(field_name="request_id", label="Request id")
 
     class Meta:
         model = AuditEvent
-        fields = ["q", "action", "actor", "object_type", "object_id", "since", "until", "request_id"]
+        fields = ["q", "action", "actor", "object_type", "object_id", "since", "until", "after", "before", "request_id"]
+
+    @staticmethod
+    def _day_start(day):
+        """Midnight of `day` in the bank's time zone (an indexed range, not a __date lookup)."""
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    def on_or_after_day(self, queryset, name, value):
+        return queryset.filter(created_at__gte=self._day_start(value))
+
+    def on_or_before_day(self, queryset, name, value):
+        return queryset.filter(created_at__lt=self._day_start(value + timedelta(days=1)))
 
     def search(self, queryset, name, value):
         return queryset.filter(

@@ -96,3 +96,24 @@ def test_request_id_is_echoed_or_generated(client, db):
     assert client.get(reverse("health"), HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
     generated = client.get(reverse("health"), HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
     assert generated != "bad id with spaces" and len(generated) == 32
+
+
+def test_day_filters_are_inclusive_of_the_whole_day(auditor, admin_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import AuditEvent
+
+    now = timezone.localtime()
+    audit_record(actor=admin_user, action="late.today")
+    # Back-dated through a fresh insert: audit events cannot be updated.
+    AuditEvent.objects.create(
+        actor=admin_user, actor_name="admin", action="yesterday", created_at=now - timedelta(days=1)
+    )
+    client = _client(auditor)
+    today = now.date().isoformat()
+    until_today = {e["action"] for e in client.get(reverse("api:auditevent-list"), {"until": today}).json()["results"]}
+    assert {"late.today", "yesterday"} <= until_today
+    since_today = {e["action"] for e in client.get(reverse("api:auditevent-list"), {"since": today}).json()["results"]}
+    assert "late.today" in since_today and "yesterday" not in since_today
