@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The embedded default is what remains when no integration is switched on.
-INTEGRATION_SWITCHES = ("DATABASE_URL", "USE_S3", "CELERY_", "CACHE_URL", "EMAIL_URL", "AWS_")
+INTEGRATION_SWITCHES = ("DATABASE_URL", "USE_S3", "CELERY_", "CACHE_URL", "EMAIL_URL", "AWS_", "DJANGO_ALLOW_ASYNC")
 PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "chequecloud.settings.production",
     "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-deploy-check",

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chequecloud.settings.test", "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DJANGO_SETTINGS_MODULE="chequecloud.settings.test", CELERY_TASK_ALWAYS_EAGER="0")
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "chequecloud", "worker", "-l", "WARNING", "-Q", "default",
