@@ -11,7 +11,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The embedded default is what remains when no integration is switched on.
-INTEGRATION_SWITCHES = ("DATABASE_URL", "USE_S3", "CELERY_", "CACHE_URL", "EMAIL_URL", "AWS_", "DJANGO_ALLOW_ASYNC")
+INTEGRATION_SWITCHES = (
+    "DATABASE_URL",
+    "USE_S3",
+    "CELERY_",
+    "CACHE_URL",
+    "EMAIL_URL",
+    "AWS_",
+    "OIDC_",
+    "DJANGO_ALLOW_ASYNC",
+)
 PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "chequecloud.settings.production",
     "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-deploy-check",
@@ -122,3 +131,18 @@ def test_redis_broker_url_also_becomes_the_result_backend():
         "CELERY_TASK_SERIALIZER": "json",
         "CELERY_TASK_ACKS_LATE": True,
     }
+
+
+def test_oidc_single_sign_on_is_configured_from_the_environment():
+    env = {
+        "OIDC_SERVER_URL": "https://sso.bank.example/realms/staff",
+        "OIDC_CLIENT_ID": "chequecloud",
+        "OIDC_CLIENT_SECRET": "from-the-vault",
+        "OIDC_PROVIDER_NAME": "Bank SSO",
+    }
+    s = _settings("chequecloud.settings.local", env, "SOCIALACCOUNT_PROVIDERS")
+    app = s["SOCIALACCOUNT_PROVIDERS"]["openid_connect"]["APPS"][0]
+    assert app["client_id"] == "chequecloud"
+    assert app["name"] == "Bank SSO"
+    assert app["settings"]["server_url"] == "https://sso.bank.example/realms/staff"
+    assert _settings("chequecloud.settings.local", {}, "SOCIALACCOUNT_PROVIDERS") == {"SOCIALACCOUNT_PROVIDERS": {}}
