@@ -4,23 +4,24 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
-from apps.core.views import PortalPermissionMixin
+from apps.core.views import PortalListView, PortalPermissionMixin, submit_form
 
 from . import selectors, services
 from .choices import Role
 from .forms import APITokenForm, RevokeForm, TeamEditForm, TeamForm, UserEditForm, UserInviteForm
 from .models import APIToken, User
 
+FORM_PAGE = "form_page.html"
 
-def _form_errors_from(exc: ValidationError, form) -> None:
-    for message in exc.messages:
-        form.add_error(None, message)
+
+def _done(request, message: str, *redirect_args, **redirect_kwargs):
+    messages.success(request, message)
+    return redirect(*redirect_args, **redirect_kwargs)
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
@@ -36,11 +37,10 @@ class ProfileView(LoginRequiredMixin, TemplateView):
 
 
 # ---------------------------------------------------------------------------------------- users
-class UserListView(PortalPermissionMixin, ListView):
+class UserListView(PortalListView):
     permission_required = "accounts.view_user"
     template_name = "accounts/user_list.html"
     context_object_name = "users"
-    paginate_by = settings.PORTAL_PAGE_SIZE
 
     def get_queryset(self):
         return selectors.user_list(search=self.request.GET.get("q", "").strip(), role=self.request.GET.get("role", ""))
@@ -56,77 +56,77 @@ class UserListView(PortalPermissionMixin, ListView):
 
 class UserInviteView(PortalPermissionMixin, View):
     permission_required = "accounts.add_user"
-    template_name = "accounts/user_form.html"
+    context = {"title": "Invite a user", "submit": "Send invitation", "cancel_url": "accounts:user_list"}
 
     def get(self, request):
-        return render(request, self.template_name, {"form": UserInviteForm(), "title": "Invite a user"})
+        return render(request, FORM_PAGE, {**self.context, "form": UserInviteForm()})
 
     def post(self, request):
-        form = UserInviteForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.user_invite(
-                    actor=request.user,
-                    email=form.cleaned_data["email"],
-                    full_name=form.cleaned_data["full_name"],
-                    roles=form.cleaned_data["roles"],
-                    teams=list(form.cleaned_data["teams"]),
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except ValidationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, f"Invitation sent to {user.email}.")
-                return redirect("accounts:user_list")
-        return render(request, self.template_name, {"form": form, "title": "Invite a user"}, status=400)
+        def invite(data):
+            return services.user_invite(
+                actor=request.user,
+                email=data["email"],
+                full_name=data["full_name"],
+                roles=data["roles"],
+                teams=list(data["teams"]),
+                base_url=request.build_absolute_uri("/"),
+            )
+
+        return submit_form(
+            request,
+            UserInviteForm(request.POST),
+            invite,
+            template=FORM_PAGE,
+            context=self.context,
+            success=lambda user: _done(request, f"Invitation sent to {user.email}.", "accounts:user_list"),
+        )
 
 
 class UserEditView(PortalPermissionMixin, View):
     permission_required = "accounts.change_user"
-    template_name = "accounts/user_form.html"
 
-    def _initial(self, user: User) -> dict:
-        return {
+    def _context(self, user: User) -> dict:
+        return {"title": f"Edit {user.email}", "cancel_url": "accounts:user_list"}
+
+    def get(self, request, pk: int):
+        user = get_object_or_404(User, pk=pk)
+        initial = {
             "full_name": user.full_name,
             "roles": user.role_names,
             "teams": selectors.user_teams(user),
             "is_active": user.is_active,
         }
-
-    def get(self, request, pk: int):
-        user = get_object_or_404(User, pk=pk)
-        form = UserEditForm(initial=self._initial(user))
-        return render(request, self.template_name, {"form": form, "title": f"Edit {user.email}", "subject": user})
+        return render(request, FORM_PAGE, {**self._context(user), "form": UserEditForm(initial=initial)})
 
     def post(self, request, pk: int):
         user = get_object_or_404(User, pk=pk)
-        form = UserEditForm(request.POST)
-        if form.is_valid():
-            try:
-                services.user_update(
-                    actor=request.user,
-                    user=user,
-                    full_name=form.cleaned_data["full_name"],
-                    roles=form.cleaned_data["roles"],
-                    teams=list(form.cleaned_data["teams"]),
-                    is_active=form.cleaned_data["is_active"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, f"Saved {user.email}.")
-                return redirect("accounts:user_list")
-        ctx = {"form": form, "title": f"Edit {user.email}", "subject": user}
-        return render(request, self.template_name, ctx, status=400)
+
+        def update(data):
+            return services.user_update(
+                actor=request.user,
+                user=user,
+                full_name=data["full_name"],
+                roles=data["roles"],
+                teams=list(data["teams"]),
+                is_active=data["is_active"],
+                reason=data["reason"],
+            )
+
+        return submit_form(
+            request,
+            UserEditForm(request.POST),
+            update,
+            template=FORM_PAGE,
+            context=self._context(user),
+            success=lambda saved: _done(request, f"Saved {saved.email}.", "accounts:user_list"),
+        )
 
 
 # ---------------------------------------------------------------------------------------- teams
-class TeamListView(PortalPermissionMixin, ListView):
+class TeamListView(PortalListView):
     permission_required = "accounts.view_team"
     template_name = "accounts/team_list.html"
     context_object_name = "teams"
-    paginate_by = settings.PORTAL_PAGE_SIZE
 
     def get_queryset(self):
         return selectors.team_list_for(self.request.user)
@@ -145,27 +145,24 @@ class TeamDetailView(PortalPermissionMixin, TemplateView):
 
 class TeamCreateView(PortalPermissionMixin, View):
     permission_required = "accounts.add_team"
-    template_name = "accounts/team_form.html"
+    context = {"title": "New team", "cancel_url": "accounts:team_list"}
 
     def get(self, request):
-        return render(request, self.template_name, {"form": TeamForm(), "title": "New team"})
+        return render(request, FORM_PAGE, {**self.context, "form": TeamForm()})
 
     def post(self, request):
-        form = TeamForm(request.POST)
-        if form.is_valid():
-            try:
-                team = services.team_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, f"Team {team.name} created.")
-                return redirect("accounts:team_detail", pk=team.pk)
-        return render(request, self.template_name, {"form": form, "title": "New team"}, status=400)
+        return submit_form(
+            request,
+            TeamForm(request.POST),
+            lambda data: services.team_create(actor=request.user, **data),
+            template=FORM_PAGE,
+            context=self.context,
+            success=lambda team: _done(request, f"Team {team.name} created.", "accounts:team_detail", pk=team.pk),
+        )
 
 
 class TeamEditView(PortalPermissionMixin, View):
     permission_required = "accounts.change_team"
-    template_name = "accounts/team_form.html"
 
     def _team(self, request, pk):
         team = selectors.team_for(request.user, pk, "change")
@@ -173,38 +170,37 @@ class TeamEditView(PortalPermissionMixin, View):
             raise Http404("No such team.")
         return team
 
+    def _context(self, team) -> dict:
+        return {"title": f"Edit {team.name}", "cancel_url": "accounts:team_list"}
+
     def get(self, request, pk: int):
         team = self._team(request, pk)
         form = TeamEditForm(initial={"name": team.name, "description": team.description, "members": team.members})
-        return render(request, self.template_name, {"form": form, "title": f"Edit {team.name}", "team": team})
+        return render(request, FORM_PAGE, {**self._context(team), "form": form})
 
     def post(self, request, pk: int):
         team = self._team(request, pk)
-        form = TeamEditForm(request.POST)
-        if form.is_valid():
-            try:
-                services.team_update(
-                    actor=request.user,
-                    team=team,
-                    name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"],
-                    members=list(form.cleaned_data["members"]),
-                )
-            except ValidationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                messages.success(request, f"Team {team.name} saved.")
-                return redirect("accounts:team_detail", pk=team.pk)
-        ctx = {"form": form, "title": f"Edit {team.name}", "team": team}
-        return render(request, self.template_name, ctx, status=400)
+        return submit_form(
+            request,
+            TeamEditForm(request.POST),
+            lambda data: services.team_update(
+                actor=request.user,
+                team=team,
+                name=data["name"],
+                description=data["description"],
+                members=list(data["members"]),
+            ),
+            template=FORM_PAGE,
+            context=self._context(team),
+            success=lambda saved: _done(request, f"Team {saved.name} saved.", "accounts:team_detail", pk=saved.pk),
+        )
 
 
 # ---------------------------------------------------------------------------------------- tokens
-class TokenListView(PortalPermissionMixin, ListView):
+class TokenListView(PortalListView):
     permission_required = "accounts.view_apitoken"
     template_name = "accounts/token_list.html"
     context_object_name = "tokens"
-    paginate_by = settings.PORTAL_PAGE_SIZE
 
     def get_queryset(self):
         return selectors.token_list()
@@ -212,30 +208,38 @@ class TokenListView(PortalPermissionMixin, ListView):
 
 class TokenCreateView(PortalPermissionMixin, View):
     permission_required = "accounts.add_apitoken"
-    template_name = "accounts/token_form.html"
+    context = {"title": "New API token", "submit": "Create token", "cancel_url": "accounts:token_list"}
+
+    def _context(self) -> dict:
+        if not selectors.integration_users().exists():
+            return {**self.context, "notice": "No active user has the Integration client role. Invite one first."}
+        return self.context
 
     def get(self, request):
-        form = APITokenForm(users=selectors.integration_users())
-        return render(request, self.template_name, {"form": form})
+        return render(
+            request, FORM_PAGE, {**self._context(), "form": APITokenForm(users=selectors.integration_users())}
+        )
 
     def post(self, request):
-        form = APITokenForm(request.POST, users=selectors.integration_users())
-        if form.is_valid():
-            try:
-                token, key = services.api_token_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _form_errors_from(exc, form)
-            else:
-                # The key is shown on this response only; it is not stored anywhere.
-                response = render(request, "accounts/token_created.html", {"token": token, "key": key})
-                response["Cache-Control"] = "no-store"
-                return response
-        return render(request, self.template_name, {"form": form}, status=400)
+        def created(result):
+            token, key = result
+            # The key is shown on this response only; it is not stored anywhere.
+            response = render(request, "accounts/token_created.html", {"token": token, "key": key})
+            response["Cache-Control"] = "no-store"
+            return response
+
+        return submit_form(
+            request,
+            APITokenForm(request.POST, users=selectors.integration_users()),
+            lambda data: services.api_token_create(actor=request.user, **data),
+            template=FORM_PAGE,
+            context=self._context(),
+            success=created,
+        )
 
 
 class TokenRevokeView(PortalPermissionMixin, View):
     permission_required = "accounts.change_apitoken"
-    http_method_names = ["get", "post"]
 
     def get(self, request, pk: int):
         token = get_object_or_404(APIToken.objects.select_related("user"), pk=pk)
@@ -246,5 +250,4 @@ class TokenRevokeView(PortalPermissionMixin, View):
         form = RevokeForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         services.api_token_revoke(actor=request.user, token=token, reason=reason)
-        messages.success(request, f"Token {token.name} revoked.")
-        return redirect("accounts:token_list")
+        return _done(request, f"Token {token.name} revoked.", "accounts:token_list")

@@ -6,10 +6,15 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
@@ -26,6 +31,28 @@ class PortalPermissionMixin(PermissionRequiredMixin):
     raise_exception = False
 
 
+class PortalListView(PortalPermissionMixin, ListView):
+    """A permission-checked, paginated portal list."""
+
+    paginate_by = settings.PORTAL_PAGE_SIZE
+
+
+def submit_form(request: HttpRequest, form, action, *, template: str, context: dict, success):
+    """Run `action(cleaned_data)` for a valid form and return `success(result)`.
+
+    A service's ValidationError becomes a form error; an invalid form is shown again with a 400.
+    """
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return success(result)
+    return render(request, template, {**context, "form": form}, status=400)
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
@@ -37,11 +64,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class AuditLogView(PortalPermissionMixin, ListView):
+class AuditLogView(PortalListView):
     permission_required = "core.view_auditevent"
     template_name = "core/audit_list.html"
     context_object_name = "events"
-    paginate_by = settings.PORTAL_PAGE_SIZE
 
     def get_queryset(self):
         self.filterset = AuditEventFilterSet(self.request.GET or None, queryset=audit_event_list())
@@ -72,7 +98,7 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-class AuditExportView(PortalPermissionMixin, ListView):
+class AuditExportView(PortalPermissionMixin, View):
     permission_required = "core.export_auditevent"
 
     def get(self, request: HttpRequest, *args, **kwargs):
@@ -118,11 +144,6 @@ class AuditExportView(PortalPermissionMixin, ListView):
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """Replaces the Django admin's login form: sign-in always goes through allauth (MFA, lockout)."""
-    from django.contrib.auth.views import redirect_to_login
-    from django.shortcuts import redirect
-    from django.urls import reverse
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("admin:index")
@@ -141,9 +162,10 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def _ip_allowed(ip: str | None) -> bool:
-    if not ip:
+    try:
+        addr = ipaddress.ip_address(ip or "")
+    except ValueError:  # a malformed forwarded address is simply not allowed
         return False
-    addr = ipaddress.ip_address(ip)
     return any(addr in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS)
 
 

@@ -43,3 +43,11 @@ def test_security_headers_are_on_every_page(client, db):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_client_ip_comes_from_the_trusted_proxy_hop_and_garbage_is_refused(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    forwarded = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "198.51.100.7, 127.0.0.1"}
+    assert client.get(reverse("metrics"), **forwarded).status_code == 200  # the proxy saw 127.0.0.1
+    spoofed = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "not-an-address"}
+    assert client.get(reverse("metrics"), **spoofed).status_code == 403
