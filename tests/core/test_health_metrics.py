@@ -51,3 +51,13 @@ def test_client_ip_comes_from_the_trusted_proxy_hop_and_garbage_is_refused(clien
     assert client.get(reverse("metrics"), **forwarded).status_code == 200  # the proxy saw 127.0.0.1
     spoofed = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "not-an-address"}
     assert client.get(reverse("metrics"), **spoofed).status_code == 403
+
+
+def test_forbidden_and_missing_pages_keep_the_portal_frame(client, analyst):
+    client.force_login(analyst)
+    forbidden = client.get(reverse("core:audit_list"))
+    assert forbidden.status_code == 403
+    assert b"You do not have permission" in forbidden.content and b"nav-main" in forbidden.content
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert b"nothing you are allowed to see" in missing.content
