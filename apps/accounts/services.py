@@ -148,6 +148,9 @@ def api_token_create(
         raise ValidationError("Choose at least one scope.")
     if not user.is_active:
         raise ValidationError("The user is deactivated.")
+    if not user.has_role(Role.INTEGRATION):
+        # A token carries its user's permissions into the API: staff accounts never get one.
+        raise ValidationError("API tokens are only issued to users with the Integration client role.")
     days = expires_in_days or settings.API_TOKEN_DEFAULT_DAYS
     if not 1 <= days <= 730:
         raise ValidationError("A token expires after 1 to 730 days.")

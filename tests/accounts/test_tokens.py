@@ -113,3 +113,12 @@ def test_admin_revokes_a_token_in_the_portal(client, admin_user, token_and_key):
     response = client.post(reverse("accounts:token_revoke", args=[token.pk]), {"reason": "rotation"})
     assert response.status_code == 302
     assert _me(key).status_code == 401
+
+
+def test_staff_accounts_never_get_a_token(admin_user, analyst):
+    from django.core.exceptions import ValidationError
+
+    for user in (admin_user, analyst):
+        with pytest.raises(ValidationError, match="Integration client"):
+            services.api_token_create(actor=admin_user, user=user, name="x", scopes=["read"])
+    assert not APIToken.objects.exists()
