@@ -25,6 +25,8 @@ PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "chequecloud.settings.production",
     "SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-deploy-check",
     "ALLOWED_HOSTS": "chequecloud.bank.example",
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0zMmJ5dGVzLWxvbmc=",
+    "BLIND_INDEX_KEY": "production-like-blind-index-key",
 }
 
 

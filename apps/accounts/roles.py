@@ -15,17 +15,52 @@ from .choices import Role
 
 LOCAL_APP_LABELS = ("core", "accounts", "cheques", "transactions", "fraud", "compliance", "reporting")
 
+_READ_MONEY = [
+    "transactions.view_customer",
+    "transactions.view_bankaccount",
+    "transactions.view_transaction",
+    "transactions.view_journalentry",
+    "fraud.view_alert",
+    "fraud.view_rule",
+]
+_DRAFT_RULES = ["fraud.add_rule", "fraud.change_rule"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ANALYST: ["accounts.view_team"],
-    Role.SUPERVISOR: ["accounts.view_team", "accounts.view_user"],
-    Role.COMPLIANCE: ["accounts.view_team", "accounts.access_all_team", "accounts.view_user"],
+    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES],
+    Role.SUPERVISOR: [
+        "accounts.view_team",
+        "accounts.view_user",
+        *_READ_MONEY,
+        *_DRAFT_RULES,
+        "fraud.approve_rule",
+        "transactions.add_customer",
+        "transactions.add_bankaccount",
+        "transactions.add_journalentry",
+    ],
+    Role.COMPLIANCE: [
+        "accounts.view_team",
+        "accounts.access_all_team",
+        "accounts.view_user",
+        *_READ_MONEY,
+        *_DRAFT_RULES,
+        "fraud.approve_rule",
+        "transactions.view_full_account_number",
+    ],
     Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
     Role.ADMIN: [
         "accounts.*",
         "core.view_auditevent",
         "core.export_auditevent",
     ],
-    Role.INTEGRATION: [],
+    Role.INTEGRATION: [
+        "transactions.view_customer",
+        "transactions.add_customer",
+        "transactions.view_bankaccount",
+        "transactions.add_bankaccount",
+        "transactions.view_transaction",
+        "transactions.add_transaction",
+        "transactions.add_journalentry",
+    ],
 }
 
 # Read-only roles never hold a write permission, whatever a pattern matches.

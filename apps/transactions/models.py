@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.crypto import mask
+from apps.core.fields import EncryptedTextField
+
+from .choices import (
+    AccountStatus,
+    AccountType,
+    Decision,
+    JournalKind,
+    KYCStatus,
+    Label,
+    RiskRating,
+    Source,
+    TransactionKind,
+)
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Customer(models.Model):
+    external_id = models.CharField(max_length=64, unique=True, help_text="The bank's customer number.")
+    full_name = models.CharField(max_length=200)
+    kyc_status = models.CharField(max_length=16, choices=KYCStatus.choices, default=KYCStatus.PENDING)
+    kyc_review_date = models.DateField(null=True, blank=True)
+    risk_rating = models.CharField(max_length=8, choices=RiskRating.choices, default=RiskRating.LOW)
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2")
+    segment = models.CharField(max_length=32, default="retail")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.external_id})"
+
+
+class BankAccount(models.Model):
+    """A customer's account, or an internal ledger account (customer empty) such as cash in vault.
+
+    The account number is encrypted at rest; `number_index` (HMAC) finds it, `last4` shows it masked.
+    `balance` is kept in step with the postings under a row lock.
+    """
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
+    number = EncryptedTextField()
+    number_index = models.CharField(max_length=64, unique=True, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    type = models.CharField(max_length=16, choices=AccountType.choices, default=AccountType.CHECKING)
+    currency = models.CharField(max_length=3, default="USD")
+    status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    overdraft_limit = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), help_text="How far below zero the balance may go."
+    )
+    opened_on = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [("view_full_account_number", "Can see account numbers in full")]
+        constraints = [
+            models.CheckConstraint(name="account_overdraft_nonnegative", condition=Q(overdraft_limit__gte=0)),
+            models.CheckConstraint(
+                name="account_within_overdraft",
+                condition=Q(type="internal") | Q(balance__gte=-models.F("overdraft_limit")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.masked_number} ({self.currency})"
+
+    @property
+    def masked_number(self) -> str:
+        return mask(self.last4)
+
+
+class JournalEntry(models.Model):
+    """One money movement: its postings sum to zero (double entry)."""
+
+    kind = models.CharField(max_length=16, choices=JournalKind.choices)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} #{self.pk}"
+
+
+class Posting(models.Model):
+    journal = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="postings")
+    amount = models.DecimalField(**MONEY, help_text="Positive credits the account, negative debits it.")
+    balance_after = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "id"], name="posting_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.account.masked_number} (journal #{self.journal_id})"
+
+
+class Transaction(models.Model):
+    """A scored money event: from the API, a file, the ledger or the simulator."""
+
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    kind = models.CharField(max_length=16, choices=TransactionKind.choices)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
+    account = models.ForeignKey(
+        BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    customer_ref = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Customer or employee id as the source gave it."
+    )
+    terminal_id = models.CharField(max_length=64, blank=True)
+    payee = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="USD")
+    occurred_at = models.DateTimeField()
+    location = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    journal = models.OneToOneField(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="transaction"
+    )
+    # Scoring
+    score = models.PositiveSmallIntegerField(default=0)
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.APPROVE, db_index=True)
+    reasons = models.JSONField(default=list, blank=True)
+    model_version = models.CharField(max_length=64, blank=True)
+    rule_set_version = models.CharField(max_length=64, blank=True)
+    # Ground truth (from the source file, or from a case outcome)
+    label = models.CharField(max_length=12, choices=Label.choices, blank=True)
+    labelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer_ref", "occurred_at"], name="txn_customer_time_idx"),
+            models.Index(fields=["terminal_id", "occurred_at"], name="txn_terminal_time_idx"),
+            models.Index(fields=["account", "occurred_at"], name="txn_account_time_idx"),
+            models.Index(fields=["occurred_at"], name="txn_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.external_id or self.pk})"

@@ -374,6 +374,20 @@ LOGGING = {
     },
 }
 
+# --------------------------------------------------------------------------------------------
+# PII encryption: Fernet keys (first encrypts, all decrypt) and the blind-index key
+# --------------------------------------------------------------------------------------------
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
+
+# --------------------------------------------------------------------------------------------
+# Risk engine: score 0-100 → decision
+# --------------------------------------------------------------------------------------------
+RISK_REVIEW_THRESHOLD = env.int("RISK_REVIEW_THRESHOLD", default=40)
+RISK_BLOCK_THRESHOLD = env.int("RISK_BLOCK_THRESHOLD", default=85)
+RISK_HIGH_SEVERITY = env.int("RISK_HIGH_SEVERITY", default=70)
+TRANSACTION_BATCH_MAX = 1000
+
 # Portal
 BANK_NAME = env("BANK_NAME", default="ChequeCloud Demo Bank")
 PORTAL_PAGE_SIZE = 25

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -17,7 +18,12 @@ if (BASE_DIR / ".env").is_file():
 VAR_DIR = Path(env("CHEQUECLOUD_VAR_DIR", default=str(BASE_DIR / "var")))
 
 
-def local_secret(name: str, *, nbytes: int = 50) -> str:
+def local_fernet_key(name: str) -> str:
+    """A Fernet key (32 url-safe base64 bytes) generated into var/ on first use."""
+    return local_secret(name, nbytes=32, fernet=True)
+
+
+def local_secret(name: str, *, nbytes: int = 50, fernet: bool = False) -> str:
     """A secret generated into var/ on first use, for the embedded default only.
 
     Production settings never call this: there every secret comes from the environment.
@@ -26,7 +32,7 @@ def local_secret(name: str, *, nbytes: int = 50) -> str:
     if path.is_file():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    value = secrets.token_urlsafe(nbytes)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() if fernet else secrets.token_urlsafe(nbytes)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(value)
     tmp.chmod(0o600)

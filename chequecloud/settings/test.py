@@ -15,5 +15,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min"},
 }
 ALLOWED_HOSTS = ["*"]
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0zMmJ5dGVzLWxvbmc="]  # test-only
+BLIND_INDEX_KEY = "test-only-blind-index-key"
 STATIC_ROOT = None  # tests serve static files from the finders (frontend/node_modules, static/)
 WHITENOISE_AUTOREFRESH = True

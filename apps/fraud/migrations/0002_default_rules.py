@@ -1,0 +1,28 @@
+"""Load the shipped rule set (apps/fraud/default_rules.py) as version 1 of each rule, active."""
+
+from django.db import migrations
+from django.utils import timezone
+
+
+def load(apps, schema_editor):
+    from apps.fraud.default_rules import DEFAULT_RULES
+
+    Rule = apps.get_model("fraud", "Rule")
+    now = timezone.now()
+    for spec in DEFAULT_RULES:
+        if not Rule.objects.filter(code=spec["code"]).exists():
+            Rule.objects.create(**spec, version=1, status="active", activated_at=now)
+
+
+def unload(apps, schema_editor):
+    from apps.fraud.default_rules import DEFAULT_RULES
+
+    apps.get_model("fraud", "Rule").objects.filter(
+        code__in=[r["code"] for r in DEFAULT_RULES], version=1, author__isnull=True
+    ).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("fraud", "0001_initial")]
+
+    operations = [migrations.RunPython(load, unload)]

@@ -1,0 +1,185 @@
+"""Scoring and alerts, and the rule lifecycle (draft → approval by another person → active)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.core.services import audit_record, model_snapshot
+
+from . import selectors
+from .choices import RuleStatus
+from .models import Alert, Rule
+from .rules.conditions import ConditionError, evaluate, validate
+from .rules.engine import CompiledRule, judge
+
+RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", "status"]
+
+
+# ------------------------------------------------------------------------------------- scoring
+def transaction_score(*, txn, rules: list[CompiledRule] | None = None, features: dict | None = None) -> Alert | None:
+    """Score a saved transaction, store the verdict on it, raise an alert unless approved.
+
+    Call inside the transaction that stores it. `rules`/`features` may be passed by bulk callers.
+    """
+    rules = selectors.active_rules() if rules is None else rules
+    features = selectors.features_from_db(txn) if features is None else features
+    verdict = judge(features, rules)
+    txn.score, txn.decision, txn.reasons = verdict.score, verdict.decision, verdict.reasons
+    txn.rule_set_version = selectors.rule_set_version(rules)
+    txn.save(update_fields=["score", "decision", "reasons", "rule_set_version"])
+    if verdict.decision == "approve":
+        return None
+    subject = f"customer:{txn.customer_ref}" if txn.customer_ref else f"account:{txn.account_id}"
+    return Alert.objects.create(
+        transaction=txn,
+        subject=subject,
+        severity=verdict.severity,
+        score=verdict.score,
+        decision=verdict.decision,
+        reasons=verdict.reasons,
+    )
+
+
+# ------------------------------------------------------------------------------------- rules
+def _check_condition(condition: Any) -> None:
+    try:
+        validate(condition)
+    except ConditionError as exc:
+        raise ValidationError({"condition": [str(exc)]}) from exc
+
+
+def rule_draft_create(*, actor, code: str, name: str, explanation: str, condition: dict, weight: int) -> Rule:
+    """A new draft: a new rule, or the next version of an existing code."""
+    _check_condition(condition)
+    if not 0 <= weight <= 100:
+        raise ValidationError({"weight": ["The weight is from 0 to 100."]})
+    with transaction.atomic():
+        if Rule.objects.filter(code=code, status__in=[RuleStatus.DRAFT, RuleStatus.PENDING]).exists():
+            raise ValidationError({"code": ["This rule already has a draft or a version waiting for approval."]})
+        last = Rule.objects.filter(code=code).aggregate(v=Max("version"))["v"] or 0
+        rule = Rule.objects.create(
+            code=code, version=last + 1, name=name, explanation=explanation, condition=condition, weight=weight,
+            author=actor,
+        )  # fmt: skip
+        audit_record(actor=actor, action="rule.draft", obj=rule, after=model_snapshot(rule, RULE_FIELDS))
+    return rule
+
+
+def rule_draft_update(*, actor, rule: Rule, **changes) -> Rule:
+    if rule.status != RuleStatus.DRAFT:
+        raise ValidationError("Only a draft can be edited; start a new version instead.")
+    if "condition" in changes:
+        _check_condition(changes["condition"])
+    with transaction.atomic():
+        before = model_snapshot(rule, RULE_FIELDS)
+        for name in ("name", "explanation", "condition", "weight"):
+            if name in changes:
+                setattr(rule, name, changes[name])
+        rule.backtest = None  # a changed rule must be back-tested again
+        rule.save()
+        audit_record(actor=actor, action="rule.edit", obj=rule, before=before, after=model_snapshot(rule, RULE_FIELDS))
+    return rule
+
+
+def rule_submit(*, actor, rule: Rule) -> Rule:
+    if rule.status != RuleStatus.DRAFT:
+        raise ValidationError("Only a draft can be submitted for approval.")
+    with transaction.atomic():
+        rule.status = RuleStatus.PENDING
+        rule.save(update_fields=["status"])
+        audit_record(actor=actor, action="rule.submit", obj=rule)
+    return rule
+
+
+def rule_approve(*, actor, rule: Rule, reason: str = "") -> Rule:
+    """Maker-checker: someone other than the author activates it; the previous version retires."""
+    if not actor.has_perm("fraud.approve_rule"):
+        raise PermissionDenied("You may not approve rules.")
+    if rule.author_id is not None and rule.author_id == actor.pk:
+        raise ValidationError("A rule must be approved by someone other than its author.")
+    with transaction.atomic():
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        if rule.status != RuleStatus.PENDING:
+            raise ValidationError("Only a rule waiting for approval can be approved.")
+        now = timezone.now()
+        Rule.objects.filter(code=rule.code, status=RuleStatus.ACTIVE).update(status=RuleStatus.RETIRED, retired_at=now)
+        rule.status, rule.approved_by, rule.activated_at = RuleStatus.ACTIVE, actor, now
+        rule.save(update_fields=["status", "approved_by", "activated_at"])
+        audit_record(actor=actor, action="rule.approve", obj=rule, reason=reason)
+    return rule
+
+
+def rule_reject(*, actor, rule: Rule, reason: str) -> Rule:
+    if not actor.has_perm("fraud.approve_rule"):
+        raise PermissionDenied("You may not reject rules.")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the rule is sent back."]})
+    with transaction.atomic():
+        if rule.status != RuleStatus.PENDING:
+            raise ValidationError("Only a rule waiting for approval can be rejected.")
+        rule.status = RuleStatus.REJECTED
+        rule.save(update_fields=["status"])
+        audit_record(actor=actor, action="rule.reject", obj=rule, reason=reason)
+    return rule
+
+
+def rule_retire(*, actor, rule: Rule, reason: str) -> Rule:
+    if rule.status != RuleStatus.ACTIVE:
+        raise ValidationError("Only an active rule can be retired.")
+    with transaction.atomic():
+        rule.status, rule.retired_at = RuleStatus.RETIRED, timezone.now()
+        rule.save(update_fields=["status", "retired_at"])
+        audit_record(actor=actor, action="rule.retire", obj=rule, reason=reason)
+    return rule
+
+
+def rule_backtest(*, actor, rule: Rule, start: datetime, end: datetime) -> dict[str, Any]:
+    """How many alerts the rule would have raised on stored history, and precision/recall where the
+    transactions carry labels. The result is kept on the rule."""
+    from apps.transactions.selectors import transactions_between
+
+    if start >= end:
+        raise ValidationError("The back-test period must end after it starts.")
+    compiled = selectors.compile_rules([rule])[0]
+    total = fired = tp = fp = fn = labelled = 0
+    examples: list[int] = []
+    for txn, features in selectors.iter_features(transactions_between(start, end, warmup=True)):
+        if txn.occurred_at < start:
+            continue  # warm-up history only
+        total += 1
+        hit = evaluate(compiled.condition, features)
+        fired += hit
+        if hit and len(examples) < 20:
+            examples.append(txn.pk)
+        if txn.label:
+            labelled += 1
+            is_fraud = txn.label == "fraud"
+            tp += hit and is_fraud
+            fp += hit and not is_fraud
+            fn += (not hit) and is_fraud
+    result = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "transactions": total,
+        "alerts": fired,
+        "labelled": labelled,
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+        "examples": examples,
+        "run_by": actor.get_username() if actor else "system",
+        "run_at": timezone.now().isoformat(),
+    }
+    with transaction.atomic():
+        Rule.objects.filter(pk=rule.pk).update(backtest=result)
+        audit_record(actor=actor, action="rule.backtest", obj=rule, after=result)
+    rule.backtest = result
+    return result

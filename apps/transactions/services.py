@@ -1,0 +1,225 @@
+"""Writes: customers and accounts, the double-entry ledger, and transaction ingestion.
+
+Every money movement locks the accounts involved (in id order, so two transfers cannot deadlock),
+checks status, currency and overdraft, writes balanced postings, scores the movement, and audits it,
+all in one database transaction. A movement the risk engine blocks is recorded and alerted, not posted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.crypto import blind_index
+from apps.core.services import audit_record
+from apps.fraud import services as fraud_services
+
+from .choices import AccountStatus, AccountType, Decision, JournalKind, KYCStatus, Source, TransactionKind
+from .models import BankAccount, Customer, JournalEntry, Posting, Transaction
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({field: [f"{value!r} is not an amount."]}) from exc
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationError({field: ["The amount must be greater than zero."]})
+    if amount >= Decimal("1e16"):
+        raise ValidationError({field: ["The amount is too large."]})
+    return amount
+
+
+# ------------------------------------------------------------------------------ customers, accounts
+def customer_create(
+    *, actor, external_id: str, full_name: str, country: str = "US", segment: str = "retail",
+    kyc_status: str = KYCStatus.PENDING, kyc_review_date: date | None = None, risk_rating: str = "low",
+) -> Customer:  # fmt: skip
+    with transaction.atomic():
+        if Customer.objects.filter(external_id=external_id).exists():
+            raise ValidationError({"external_id": ["A customer with this number already exists."]})
+        customer = Customer.objects.create(
+            external_id=external_id, full_name=full_name, country=country.upper(), segment=segment,
+            kyc_status=kyc_status, kyc_review_date=kyc_review_date, risk_rating=risk_rating,
+        )  # fmt: skip
+        audit_record(actor=actor, action="customer.create", obj=customer, after={"external_id": external_id})
+    return customer
+
+
+def account_open(
+    *, actor, customer: Customer | None, number: str, type: str = AccountType.CHECKING, currency: str = "USD",
+    overdraft_limit: Decimal = Decimal("0"), name: str = "", opened_on: date | None = None,
+) -> BankAccount:  # fmt: skip
+    number = "".join(number.split())
+    if not number.isalnum() or not 4 <= len(number) <= 34:
+        raise ValidationError({"number": ["An account number has 4 to 34 letters or digits."]})
+    index = blind_index(number)
+    with transaction.atomic():
+        if BankAccount.objects.filter(number_index=index).exists():
+            raise ValidationError({"number": ["This account number is already in use."]})
+        account = BankAccount.objects.create(
+            customer=customer, number=number, number_index=index, last4=number[-4:], type=type,
+            currency=currency.upper(), overdraft_limit=overdraft_limit, name=name,
+            opened_on=opened_on or timezone.localdate(),
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action="account.open", obj=account,
+            after={"last4": account.last4, "type": type, "currency": account.currency},
+        )  # fmt: skip
+    return account
+
+
+def internal_account(currency: str, purpose: str = "VAULT") -> BankAccount:
+    """The bank's own ledger account for money entering or leaving (cash, clearing)."""
+    number = f"{purpose}{currency.upper()}0000"
+    account = BankAccount.objects.filter(number_index=blind_index(number)).first()
+    if account is None:
+        account = BankAccount.objects.create(
+            customer=None, number=number, number_index=blind_index(number), last4=number[-4:],
+            type=AccountType.INTERNAL, currency=currency.upper(), name=f"{purpose.title()} {currency.upper()}",
+            opened_on=timezone.localdate(),
+        )  # fmt: skip
+    return account
+
+
+# ------------------------------------------------------------------------------ the ledger
+def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kind: str, amount: Decimal,
+          reference: str, description: str, customer_account: BankAccount, payee: str = "",
+          location: str = "", occurred_at: datetime | None = None) -> Transaction:  # fmt: skip
+    assert sum(a for _, a in lines) == 0, "postings must balance"
+    currency = customer_account.currency
+    with transaction.atomic():
+        ids = sorted({acc.pk for acc, _ in lines})
+        locked = {a.pk: a for a in BankAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        for acc, _delta in lines:
+            current = locked[acc.pk]
+            if current.currency != currency:
+                raise ValidationError(f"Account {current.masked_number} is in {current.currency}, not {currency}.")
+            if current.type != AccountType.INTERNAL and current.status != AccountStatus.ACTIVE:
+                raise ValidationError(f"Account {current.masked_number} is {current.get_status_display().lower()}.")
+        customer = locked[customer_account.pk].customer
+        txn = Transaction.objects.create(
+            source=Source.LEDGER, kind=txn_kind, customer=customer, account=customer_account,
+            customer_ref=customer.external_id if customer else "", amount=amount, currency=currency,
+            occurred_at=occurred_at or timezone.now(), description=description, payee=payee, location=location,
+            external_id=reference,
+        )  # fmt: skip
+        fraud_services.transaction_score(txn=txn)
+        if txn.decision == Decision.BLOCK:
+            audit_record(actor=actor, action=f"ledger.{kind}.blocked", obj=txn, after={"score": txn.score})
+            return txn
+        journal = JournalEntry.objects.create(
+            kind=kind, currency=currency, amount=amount, reference=reference, description=description,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+        postings = []
+        for acc, delta in lines:
+            current = locked[acc.pk]
+            new_balance = current.balance + delta
+            if current.type != AccountType.INTERNAL and new_balance < -current.overdraft_limit:
+                raise ValidationError(
+                    f"Insufficient funds in {current.masked_number}: balance {current.balance}, "
+                    f"overdraft limit {current.overdraft_limit}."
+                )
+            current.balance = new_balance
+            current.save(update_fields=["balance"])
+            postings.append(Posting(journal=journal, account=current, amount=delta, balance_after=new_balance))
+        Posting.objects.bulk_create(postings)
+        txn.journal = journal
+        txn.save(update_fields=["journal"])
+        audit_record(
+            actor=actor, action=f"ledger.{kind}", obj=journal,
+            after={"amount": amount, "currency": currency,
+                   "postings": [{"account": p.account.masked_number, "amount": p.amount,
+                                 "balance_after": p.balance_after} for p in postings]},
+        )  # fmt: skip
+    return txn
+
+
+def ledger_deposit(*, actor, account: BankAccount, amount, reference: str = "", description: str = "") -> Transaction:
+    amount = money(amount)
+    vault = internal_account(account.currency)
+    return _post(actor=actor, kind=JournalKind.DEPOSIT, txn_kind=TransactionKind.DEPOSIT, amount=amount,
+                 lines=[(account, amount), (vault, -amount)], reference=reference, description=description,
+                 customer_account=account)  # fmt: skip
+
+
+def ledger_withdraw(*, actor, account: BankAccount, amount, reference: str = "", description: str = "") -> Transaction:
+    amount = money(amount)
+    vault = internal_account(account.currency)
+    return _post(actor=actor, kind=JournalKind.WITHDRAWAL, txn_kind=TransactionKind.WITHDRAWAL, amount=amount,
+                 lines=[(account, -amount), (vault, amount)], reference=reference, description=description,
+                 customer_account=account)  # fmt: skip
+
+
+def ledger_transfer(*, actor, source: BankAccount, destination: BankAccount, amount, reference: str = "",
+                    description: str = "") -> Transaction:  # fmt: skip
+    amount = money(amount)
+    if source.pk == destination.pk:
+        raise ValidationError("A transfer needs two different accounts.")
+    if AccountType.LOAN in (source.type, destination.type):
+        raise ValidationError("Use a loan disbursement or repayment to move money to or from a loan.")
+    payee = destination.customer.full_name if destination.customer else destination.name
+    return _post(actor=actor, kind=JournalKind.TRANSFER, txn_kind=TransactionKind.TRANSFER, amount=amount,
+                 lines=[(source, -amount), (destination, amount)], reference=reference, description=description,
+                 customer_account=source, payee=payee)  # fmt: skip
+
+
+def loan_disburse(*, actor, loan: BankAccount, destination: BankAccount, amount, reference: str = "") -> Transaction:
+    amount = money(amount)
+    if loan.type != AccountType.LOAN:
+        raise ValidationError("Disbursements are made from a loan account.")
+    return _post(actor=actor, kind=JournalKind.DISBURSEMENT, txn_kind=TransactionKind.DISBURSEMENT, amount=amount,
+                 lines=[(loan, -amount), (destination, amount)], reference=reference,
+                 description="Loan disbursement", customer_account=loan)  # fmt: skip
+
+
+def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, reference: str = "") -> Transaction:
+    amount = money(amount)
+    if loan.type != AccountType.LOAN:
+        raise ValidationError("Repayments are made to a loan account.")
+    loan.refresh_from_db(fields=["balance"])
+    if loan.balance + amount > 0:
+        raise ValidationError(f"The repayment is more than the {-loan.balance} outstanding.")
+    return _post(actor=actor, kind=JournalKind.REPAYMENT, txn_kind=TransactionKind.REPAYMENT, amount=amount,
+                 lines=[(source, -amount), (loan, amount)], reference=reference, description="Loan repayment",
+                 customer_account=source)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ ingestion
+def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
+    """Store and score one transaction reported by an integration. `data` is validated input."""
+    from . import selectors
+
+    with transaction.atomic():
+        customer = Customer.objects.filter(external_id=data.get("customer_ref") or "").first()
+        account = selectors.account_by_number(data["account_number"]) if data.get("account_number") else None
+        txn = Transaction.objects.create(
+            source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer=customer, account=account,
+            external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
+            terminal_id=data.get("terminal_id", ""), payee=data.get("payee", ""), amount=money(data["amount"]),
+            currency=(data.get("currency") or "USD").upper(), occurred_at=data["occurred_at"],
+            location=data.get("location", ""), description=data.get("description", ""),
+            label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
+        )  # fmt: skip
+        fraud_services.transaction_score(txn=txn)
+    return txn
+
+
+def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str = Source.API) -> list[Transaction]:
+    """All rows or none: a batch is one database transaction. Rows are scored in time order (so each
+    sees the ones before it) and returned in the order given."""
+    order = sorted(range(len(rows)), key=lambda i: rows[i]["occurred_at"])
+    stored: list[Transaction | None] = [None] * len(rows)
+    with transaction.atomic():
+        for i in order:
+            stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source)
+        audit_record(actor=actor, action="transaction.batch", after={"count": len(rows), "source": source})
+    return stored  # type: ignore[return-value]
