@@ -43,6 +43,9 @@ class Route:
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the caller's own object
     other: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # another team's object
     other_allowed: frozenset[str] = field(default_factory=frozenset)
+    method: str = "get"
+    data: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # request body (JSON)
+    ok: int = 200
 
     def expected(self, role: str, *, on_other: bool = False) -> int | str:
         if self.kind == "public":
@@ -53,7 +56,7 @@ class Route:
             return 403
         if on_other and role not in self.other_allowed:
             return 404
-        return 200
+        return self.ok
 
 
 def _own_team(w):
@@ -67,6 +70,12 @@ def _other_team(w):
 READERS_OF_TEAMS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
 SEE_ALL_TEAMS = roles(COMPLIANCE, AUDITOR, ADMIN)
 READERS_OF_USERS = roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
+STAFF_READERS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR)  # alerts, rules
+MONEY_READERS = STAFF_READERS | {INTEGRATION}  # customers, accounts, transactions
+LEDGER_POSTERS = roles(SUPERVISOR, INTEGRATION)
+RULE_AUTHORS = roles(ANALYST, SUPERVISOR, COMPLIANCE)
+RULE_APPROVERS = roles(SUPERVISOR, COMPLIANCE)
+TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred_at": "2026-03-04T10:00:00Z"}
 
 ROUTES: list[Route] = [
     # portal: core
@@ -102,6 +111,110 @@ ROUTES: list[Route] = [
     Route("api:auditevent-detail", roles(AUDITOR, ADMIN), kind="api", kwargs=lambda w: {"pk": w["audit_event"].pk}),
     Route("api-schema", SIGNED_IN, kind="api"),
     Route("api-docs", SIGNED_IN, kind="api"),
+    # API: customers, accounts, the ledger, transactions
+    Route("api:customer-list", MONEY_READERS, kind="api"),
+    Route(
+        "api:customer-list",
+        roles(SUPERVISOR, INTEGRATION),
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {"external_id": "C-NEW", "full_name": "New Customer"},
+    ),
+    Route("api:customer-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["customer"].pk}),
+    Route("api:account-list", MONEY_READERS, kind="api"),
+    Route(
+        "api:account-list",
+        roles(SUPERVISOR, INTEGRATION),
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {"customer": w["customer"].external_id, "number": "NEWACC0001"},
+    ),
+    Route("api:account-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["account"].pk}),
+    Route(
+        "api:account-deposit",
+        LEDGER_POSTERS,
+        kind="api",
+        method="post",
+        ok=201,
+        kwargs=lambda w: {"pk": w["account"].pk},
+        data=lambda w: {"amount": "10.00"},
+    ),
+    Route(
+        "api:account-withdraw",
+        LEDGER_POSTERS,
+        kind="api",
+        method="post",
+        ok=201,
+        kwargs=lambda w: {"pk": w["account"].pk},
+        data=lambda w: {"amount": "10.00"},
+    ),
+    Route(
+        "api:account-transfer",
+        LEDGER_POSTERS,
+        kind="api",
+        method="post",
+        ok=201,
+        kwargs=lambda w: {"pk": w["account"].pk},
+        data=lambda w: {"amount": "10.00", "destination": w["other_account"].pk},
+    ),
+    Route("api:transaction-list", MONEY_READERS, kind="api"),
+    Route("api:transaction-list", roles(INTEGRATION), kind="api", method="post", ok=201, data=lambda w: TXN),
+    Route(
+        "api:transaction-batch",
+        roles(INTEGRATION),
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {"transactions": [TXN, {**TXN, "external_id": "T-2"}]},
+    ),
+    Route("api:transaction-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["transaction"].pk}),
+    # API: alerts and rules
+    Route("api:alert-list", STAFF_READERS, kind="api"),
+    Route("api:alert-detail", STAFF_READERS, kind="api", kwargs=lambda w: {"pk": w["alert"].pk}),
+    Route("api:rule-list", STAFF_READERS, kind="api"),
+    Route(
+        "api:rule-list",
+        RULE_AUTHORS,
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {
+            "code": "matrix-new",
+            "name": "N",
+            "explanation": "E",
+            "weight": 5,
+            "condition": {"field": "amount", "op": "gt", "value": 1},
+        },
+    ),
+    Route("api:rule-detail", STAFF_READERS, kind="api", kwargs=lambda w: {"pk": w["draft_rule"].pk}),
+    Route("api:rule-submit", RULE_AUTHORS, kind="api", method="post", kwargs=lambda w: {"pk": w["draft_rule"].pk}),
+    Route(
+        "api:rule-backtest",
+        RULE_AUTHORS,
+        kind="api",
+        method="post",
+        kwargs=lambda w: {"pk": w["draft_rule"].pk},
+        data=lambda w: {"start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"},
+    ),
+    Route("api:rule-approve", RULE_APPROVERS, kind="api", method="post", kwargs=lambda w: {"pk": w["pending_rule"].pk}),
+    Route(
+        "api:rule-reject",
+        RULE_APPROVERS,
+        kind="api",
+        method="post",
+        kwargs=lambda w: {"pk": w["pending_rule"].pk},
+        data=lambda w: {"reason": "Too broad"},
+    ),
+    Route(
+        "api:rule-retire",
+        RULE_APPROVERS,
+        kind="api",
+        method="post",
+        kwargs=lambda w: {"pk": w["active_rule"].pk},
+        data=lambda w: {"reason": "Superseded"},
+    ),
     # operations
     Route("health", SIGNED_IN, kind="public"),
     Route("metrics", SIGNED_IN, kind="public"),  # public from the monitoring network; see test_metrics_*

@@ -5,7 +5,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from django.utils import timezone
+
 from apps.accounts import services
+from apps.fraud import services as fraud_services
+from apps.fraud.models import Rule
+from apps.transactions import services as txn_services
 from apps.accounts.choices import Role, TokenScope
 from apps.core.services import audit_record
 from tests.factories import make_team, make_user
@@ -45,10 +50,34 @@ def world(db):
         users[key] = make_user(role, teams=in_team, email=f"{key}@bank.test")
     subject_user = make_user(Role.ANALYST, teams=[other_team], email="subject@bank.test")
     token, key = services.api_token_create(
-        actor=users[ADMIN], user=users[INTEGRATION], name="feed", scopes=[TokenScope.READ]
+        actor=users[ADMIN],
+        user=users[INTEGRATION],
+        name="feed",
+        scopes=[TokenScope.READ, TokenScope.TRANSACTIONS_WRITE],
     )
     event = audit_record(actor=users[ADMIN], action="test.event", obj=subject_user)
+    customer = txn_services.customer_create(actor=None, external_id="C-1", full_name="Matrix Customer")
+    account = txn_services.account_open(actor=None, customer=customer, number="MATRIX0001")
+    other_account = txn_services.account_open(actor=None, customer=customer, number="MATRIX0002")
+    txn_services.ledger_deposit(actor=None, account=account, amount="500")
+    big = txn_services.transaction_ingest(
+        actor=None, data={"customer_ref": "C-1", "amount": "20000", "occurred_at": timezone.now()}
+    )
+    author = make_user(Role.ANALYST, email="rule-author@bank.test")
+    rule_spec = {"name": "R", "explanation": "E", "weight": 5, "condition": {"field": "amount", "op": "gt", "value": 1}}
+    draft = fraud_services.rule_draft_create(actor=author, code="matrix-draft", **rule_spec)
+    pending = fraud_services.rule_submit(
+        actor=author, rule=fraud_services.rule_draft_create(actor=author, code="matrix-pending", **rule_spec)
+    )
     return {
+        "customer": customer,
+        "account": account,
+        "other_account": other_account,
+        "transaction": big,
+        "alert": big.alert,
+        "draft_rule": draft,
+        "pending_rule": pending,
+        "active_rule": Rule.objects.filter(status="active").first(),
         "team": team,
         "other_team": other_team,
         "users": users,
@@ -73,9 +102,11 @@ def _client(world, role: str, kind: str):
 def _check(world, route: Route, role: str, on_other: bool) -> None:
     builder = route.other if on_other else route.kwargs
     url = reverse(route.name, kwargs=builder(world) if builder else None)
-    response = _client(world, role, route.kind).get(url)
+    client = _client(world, role, route.kind)
+    data = route.data(world) if route.data else None
+    response = getattr(client, route.method)(url, data, format="json") if route.method != "get" else client.get(url)
     expected = route.expected(role, on_other=on_other)
-    where = f"{route.name} ({'other team' if on_other else 'own'}) as {role}"
+    where = f"{route.method.upper()} {route.name} ({'other team' if on_other else 'own'}) as {role}"
     if expected == "login":
         assert response.status_code == 302, where
         assert response.url.startswith(reverse("account_login")), where
@@ -91,7 +122,7 @@ CASES = [(r, role, False) for r in ROUTES for role in ROLES] + [
 @pytest.mark.parametrize(
     ("route", "role", "on_other"),
     CASES,
-    ids=[f"{r.name}-{role}{'-other' if o else ''}" for r, role, o in CASES],
+    ids=[f"{r.method}-{r.name}-{role}{'-other' if o else ''}" for r, role, o in CASES],
 )
 def test_permission_matrix(world, route, role, on_other):
     _check(world, route, role, on_other)

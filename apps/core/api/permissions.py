@@ -56,3 +56,15 @@ class IsAuthenticatedWithScope(permissions.IsAuthenticated):
         if not TokenScopePermission().has_permission(request, view):
             raise exceptions.PermissionDenied(TokenScopePermission.message)
         return True
+
+
+def requires(perm: str) -> type[permissions.BasePermission]:
+    """A permission class for an action that needs a permission other than the viewset's model's
+    (e.g. posting a ledger movement from the accounts endpoint)."""
+
+    class _Requires(IsAuthenticatedWithScope):
+        def has_permission(self, request, view):
+            return super().has_permission(request, view) and request.user.has_perm(perm)
+
+    _Requires.__name__ = f"Requires_{perm.replace('.', '_')}"
+    return _Requires

@@ -1,0 +1,95 @@
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.transactions.choices import Label, TransactionKind
+from apps.transactions.models import BankAccount, Customer, Transaction
+
+
+class TransactionInSerializer(serializers.Serializer):
+    """One transaction as an integration reports it."""
+
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(choices=TransactionKind.choices, default=TransactionKind.PAYMENT)
+    customer_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    account_number = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
+    terminal_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    payee = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    label = serializers.ChoiceField(choices=Label.choices, required=False, allow_blank=True, default="")
+
+
+class TransactionBatchInSerializer(serializers.Serializer):
+    transactions = TransactionInSerializer(many=True, allow_empty=False, max_length=settings.TRANSACTION_BATCH_MAX)
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:transaction-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+    account = serializers.SerializerMethodField()
+    alert = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id", "url", "display", "external_id", "source", "kind", "customer_ref", "account", "terminal_id",
+            "payee", "amount", "currency", "occurred_at", "location", "description", "decision", "score",
+            "reasons", "rule_set_version", "model_version", "alert", "label", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_account(self, obj) -> str | None:
+        return obj.account.masked_number if obj.account_id else None
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:customer-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "url", "display", "external_id", "full_name", "kyc_status", "kyc_review_date", "risk_rating",
+            "country", "segment", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "url", "display", "created_at"]
+
+
+class BankAccountSerializer(serializers.ModelSerializer):
+    """The number is masked unless the caller may see account numbers in full."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:account-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+    number = serializers.CharField(max_length=34, write_only=True)
+    account_number = serializers.SerializerMethodField()
+    customer = serializers.SlugRelatedField(slug_field="external_id", queryset=Customer.objects.all())
+
+    class Meta:
+        model = BankAccount
+        fields = [
+            "id", "url", "display", "customer", "number", "account_number", "name", "type", "currency", "status",
+            "balance", "overdraft_limit", "opened_on",
+        ]  # fmt: skip
+        read_only_fields = ["id", "url", "display", "status", "balance"]
+        extra_kwargs = {"opened_on": {"required": False}}
+
+    def get_account_number(self, obj) -> str:
+        request = self.context.get("request")
+        if request and request.user.has_perm("transactions.view_full_account_number"):
+            return obj.number
+        return obj.masked_number
+
+
+class MovementSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class TransferSerializer(MovementSerializer):
+    destination = serializers.PrimaryKeyRelatedField(queryset=BankAccount.objects.exclude(type="internal"))

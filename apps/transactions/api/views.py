@@ -1,0 +1,112 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.permissions import requires
+from apps.core.idempotency import idempotent
+from apps.transactions import selectors, services
+from apps.transactions.filtersets import CustomerFilterSet, TransactionFilterSet
+
+from .serializers import (
+    BankAccountSerializer,
+    CustomerSerializer,
+    MovementSerializer,
+    TransactionBatchInSerializer,
+    TransactionInSerializer,
+    TransactionSerializer,
+    TransferSerializer,
+)
+
+
+class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Transactions with their decisions. POST scores one synchronously; `batch/` up to 1,000."""
+
+    queryset = selectors.transaction_list()
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilterSet
+    ordering_fields = ["occurred_at", "amount", "score", "created_at"]
+    write_scope = "transactions:write"
+
+    @extend_schema(request=TransactionInSerializer, responses={201: TransactionSerializer})
+    def create(self, request, *args, **kwargs):
+        def work():
+            data = TransactionInSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            txn = services.transaction_ingest(actor=request.user, data=data.validated_data)
+            return Response(self.get_serializer(txn).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, "transactions.create", work)
+
+    @extend_schema(request=TransactionBatchInSerializer, responses={201: TransactionSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """All rows are stored or none: a row's errors are reported under its index."""
+
+        def work():
+            data = TransactionBatchInSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            rows = data.validated_data["transactions"]
+            stored = services.transaction_ingest_batch(actor=request.user, rows=rows)
+            return Response({"count": len(stored), "results": self.get_serializer(stored, many=True).data}, status=201)
+
+        return idempotent(request, "transactions.batch", work)
+
+
+class CustomerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = selectors.customer_list()
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilterSet
+    ordering_fields = ["full_name", "created_at"]
+    write_scope = "transactions:write"
+
+    def perform_create(self, serializer):
+        serializer.instance = services.customer_create(actor=self.request.user, **serializer.validated_data)
+
+
+class AccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Accounts; `deposit/`, `withdraw/` and `transfer/` post ledger movements (Idempotency-Key)."""
+
+    queryset = selectors.account_list()
+    serializer_class = BankAccountSerializer
+    filterset_fields = ["type", "status", "currency", "customer__external_id", "last4"]
+    ordering_fields = ["opened_on", "balance"]
+    write_scope = "transactions:write"
+
+    def perform_create(self, serializer):
+        serializer.instance = services.account_open(actor=self.request.user, **serializer.validated_data)
+
+    def _movement(self, request, pk, serializer_class, operation, scope):
+        account = self.get_object()
+
+        def work():
+            data = serializer_class(data=request.data)
+            data.is_valid(raise_exception=True)
+            txn = operation(account, data.validated_data)
+            return Response(TransactionSerializer(txn, context={"request": request}).data, status=201)
+
+        return idempotent(request, f"{scope}:{pk}", work)
+
+    @extend_schema(request=MovementSerializer, responses={201: TransactionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[requires("transactions.add_journalentry")])
+    def deposit(self, request, pk=None):
+        return self._movement(
+            request, pk, MovementSerializer,
+            lambda acc, d: services.ledger_deposit(actor=request.user, account=acc, **d), "deposit",
+        )  # fmt: skip
+
+    @extend_schema(request=MovementSerializer, responses={201: TransactionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[requires("transactions.add_journalentry")])
+    def withdraw(self, request, pk=None):
+        return self._movement(
+            request, pk, MovementSerializer,
+            lambda acc, d: services.ledger_withdraw(actor=request.user, account=acc, **d), "withdraw",
+        )  # fmt: skip
+
+    @extend_schema(request=TransferSerializer, responses={201: TransactionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[requires("transactions.add_journalentry")])
+    def transfer(self, request, pk=None):
+        return self._movement(
+            request, pk, TransferSerializer,
+            lambda acc, d: services.ledger_transfer(actor=request.user, source=acc, **d), "transfer",
+        )  # fmt: skip

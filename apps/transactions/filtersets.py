@@ -1,0 +1,37 @@
+import django_filters
+
+from apps.core.filtersets import DayRangeMixin
+
+from .choices import Decision, Source, TransactionKind
+from .models import Customer, Transaction
+
+
+class TransactionFilterSet(DayRangeMixin, django_filters.FilterSet):
+    """Shared by the transactions page and /api/v1/transactions/."""
+
+    date_field = "occurred_at"
+    decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
+    source = django_filters.ChoiceFilter(choices=Source.choices)
+    kind = django_filters.ChoiceFilter(choices=TransactionKind.choices)
+    customer_ref = django_filters.CharFilter()
+    external_id = django_filters.CharFilter()
+    terminal_id = django_filters.CharFilter()
+    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    label = django_filters.CharFilter()
+
+    class Meta:
+        model = Transaction
+        fields = ["decision", "source", "kind", "customer_ref", "external_id", "terminal_id", "label"]
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search")
+
+    class Meta:
+        model = Customer
+        fields = ["kyc_status", "risk_rating", "country", "segment", "external_id"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(full_name__icontains=value) | queryset.filter(external_id__iexact=value)
