@@ -3,16 +3,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from django.utils import timezone
-
 from apps.accounts import services
+from apps.accounts.choices import Role, TokenScope
+from apps.core.services import audit_record
 from apps.fraud import services as fraud_services
 from apps.fraud.models import Rule
 from apps.transactions import services as txn_services
-from apps.accounts.choices import Role, TokenScope
-from apps.core.services import audit_record
 from tests.factories import make_team, make_user
 from tests.permission_matrix import (
     ADMIN,
