@@ -12,6 +12,8 @@ admin.site.login = core_views.admin_login
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.transactions.urls")),
+    path("", include("apps.fraud.urls")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(("chequecloud.api", "api"), namespace="api")),

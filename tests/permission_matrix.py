@@ -73,6 +73,7 @@ READERS_OF_USERS = roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
 STAFF_READERS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR)  # alerts, rules
 MONEY_READERS = STAFF_READERS | {INTEGRATION}  # customers, accounts, transactions
 LEDGER_POSTERS = roles(SUPERVISOR, INTEGRATION)
+MONEY_STAFF = MONEY_READERS  # portal pages follow the same permissions as the API
 RULE_AUTHORS = roles(ANALYST, SUPERVISOR, COMPLIANCE)
 RULE_APPROVERS = roles(SUPERVISOR, COMPLIANCE)
 TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred_at": "2026-03-04T10:00:00Z"}
@@ -94,6 +95,43 @@ ROUTES: list[Route] = [
     Route("accounts:token_list", roles(AUDITOR, ADMIN)),
     Route("accounts:token_create", roles(ADMIN)),
     Route("accounts:token_revoke", roles(ADMIN), kwargs=lambda w: {"pk": w["token"].pk}),
+    # portal: transactions, customers, ledger
+    Route("transactions:list", MONEY_STAFF),
+    Route("transactions:detail", MONEY_STAFF, kwargs=lambda w: {"pk": w["transaction"].pk}),
+    Route("transactions:customers", MONEY_STAFF),
+    Route("transactions:customer_detail", MONEY_STAFF, kwargs=lambda w: {"pk": w["customer"].pk}),
+    Route("transactions:ledger", LEDGER_POSTERS),
+    Route(
+        "transactions:ledger",
+        LEDGER_POSTERS,
+        method="post",
+        ok=302,
+        data=lambda w: {"operation": "deposit", "account": w["account"].pk, "amount": "5.00"},
+    ),
+    # portal: alerts and rules
+    Route("fraud:alerts", STAFF_READERS),
+    Route("fraud:alerts_live", STAFF_READERS),
+    Route("fraud:rules", STAFF_READERS),
+    Route("fraud:rule_new", RULE_AUTHORS),
+    Route("fraud:rule_detail", STAFF_READERS, kwargs=lambda w: {"pk": w["draft_rule"].pk}),
+    Route("fraud:rule_submit", RULE_AUTHORS, method="post", ok=302, kwargs=lambda w: {"pk": w["draft_rule"].pk}),
+    Route(
+        "fraud:rule_backtest",
+        RULE_AUTHORS,
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["draft_rule"].pk},
+        data=lambda w: {"start": "2026-01-01", "end": "2026-01-31"},
+    ),
+    Route("fraud:rule_approve", RULE_APPROVERS, method="post", ok=302, kwargs=lambda w: {"pk": w["pending_rule"].pk}),
+    Route(
+        "fraud:rule_reject",
+        RULE_APPROVERS,
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["pending_rule"].pk},
+        data=lambda w: {"reason": "Too broad"},
+    ),
     # API
     Route("api:me", SIGNED_IN, kind="api"),
     Route("api:user-list", READERS_OF_USERS, kind="api"),

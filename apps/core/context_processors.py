@@ -1,30 +1,41 @@
 from django.conf import settings
 from django.urls import reverse
 
+# (label, url name, icon, permission or None for everyone signed in, url-name prefixes that mark it active)
+MAIN_NAV = [
+    ("Dashboard", "core:home", "speedometer2", None, ("core:home",)),
+    ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
+    ("Transactions", "transactions:list", "arrow-left-right", "transactions.view_transaction",
+     ("transactions:list", "transactions:detail", "transactions:ledger")),
+    ("Customers", "transactions:customers", "person-vcard", "transactions.view_customer", ("transactions:customer",)),
+    ("Rules", "fraud:rules", "sliders2", "fraud.view_rule", ("fraud:rule",)),
+    ("Teams", "accounts:team_list", "people", "accounts.view_team", ("accounts:team",)),
+    ("Audit log", "core:audit_list", "journal-text", "core.view_auditevent", ("core:audit",)),
+]  # fmt: skip
+ADMIN_NAV = [
+    ("Users", "accounts:user_list", "person-badge", "accounts.view_user", ("accounts:user",)),
+    ("API tokens", "accounts:token_list", "key", "accounts.view_apitoken", ("accounts:token",)),
+]
 
-def _nav(user):
-    if not user.is_authenticated:
-        return []
-    items = [("Dashboard", reverse("core:home"), "speedometer2", "core:home")]
-    if user.has_perm("accounts.view_team"):
-        items.append(("Teams", reverse("accounts:team_list"), "people", "accounts:team"))
-    if user.has_perm("core.view_auditevent"):
-        items.append(("Audit log", reverse("core:audit_list"), "journal-text", "core:audit"))
-    admin_items = []
-    if user.has_perm("accounts.view_user"):
-        admin_items.append(("Users", reverse("accounts:user_list"), "person-badge", "accounts:user"))
-    if user.has_perm("accounts.view_apitoken"):
-        admin_items.append(("API tokens", reverse("accounts:token_list"), "key", "accounts:token"))
-    if user.is_staff:
-        admin_items.append(("Django admin", reverse("admin:index"), "gear", "admin:"))
-    return [{"label": label, "url": url, "icon": icon, "match": match} for label, url, icon, match in items], [
-        {"label": label, "url": url, "icon": icon, "match": match} for label, url, icon, match in admin_items
+
+def _items(user, entries, current: str) -> list[dict]:
+    return [
+        {"label": label, "url": reverse(name), "icon": icon, "active": bool(current) and current.startswith(prefixes)}
+        for label, name, icon, perm, prefixes in entries
+        if perm is None or user.has_perm(perm)
     ]
 
 
 def portal(request):
-    nav = _nav(request.user)
-    main, admin = nav if nav else ([], [])
+    user = request.user
     match = request.resolver_match
-    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else (match.url_name if match else "")
-    return {"nav_main": main, "nav_admin": admin, "nav_current": current or "", "bank_name": settings.BANK_NAME}
+    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else ""
+    context = {"nav_main": [], "nav_admin": [], "bank_name": settings.BANK_NAME}
+    if user.is_authenticated:
+        context["nav_main"] = _items(user, MAIN_NAV, current)
+        context["nav_admin"] = _items(user, ADMIN_NAV, current)
+        if user.is_staff:
+            context["nav_admin"].append(
+                {"label": "Django admin", "url": reverse("admin:index"), "icon": "gear", "active": False}
+            )
+    return context

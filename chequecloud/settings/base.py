@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Customer risk rating and alert severity share the values low / medium / high.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "apps.fraud.choices.Severity"},
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "fraud"
+urlpatterns = [
+    path("alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("alerts/live/", views.AlertLiveView.as_view(), name="alerts_live"),
+    path("rules/", views.RuleListView.as_view(), name="rules"),
+    path("rules/new/", views.RuleCreateView.as_view(), name="rule_new"),
+    path("rules/<int:pk>/", views.RuleDetailView.as_view(), name="rule_detail"),
+    path("rules/<int:pk>/submit/", views.RuleSubmitView.as_view(), name="rule_submit"),
+    path("rules/<int:pk>/approve/", views.RuleApproveView.as_view(), name="rule_approve"),
+    path("rules/<int:pk>/reject/", views.RuleRejectView.as_view(), name="rule_reject"),
+    path("rules/<int:pk>/backtest/", views.RuleBacktestView.as_view(), name="rule_backtest"),
+]

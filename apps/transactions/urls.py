@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "transactions"
+urlpatterns = [
+    path("transactions/", views.TransactionListView.as_view(), name="list"),
+    path("transactions/<int:pk>/", views.TransactionDetailView.as_view(), name="detail"),
+    path("customers/", views.CustomerListView.as_view(), name="customers"),
+    path("customers/<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
+    path("ledger/new/", views.LedgerView.as_view(), name="ledger"),
+]

@@ -1,0 +1,114 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from apps.core.views import PortalListView, PortalPermissionMixin, submit_form
+
+from . import selectors, services
+from .filtersets import CustomerFilterSet, TransactionFilterSet
+from .forms import LedgerForm
+
+
+class FilteredListView(PortalListView):
+    """A list page driven by a filterset shared with the API; htmx swaps only the table."""
+
+    filterset_class = None
+    partial_template = None
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.base_queryset().none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx.update(filterset=self.filterset, query=query.urlencode())
+        return ctx
+
+    def get_template_names(self):
+        return [self.partial_template] if self.request.htmx else [self.template_name]
+
+
+class TransactionListView(FilteredListView):
+    permission_required = "transactions.view_transaction"
+    template_name = "transactions/transaction_list.html"
+    partial_template = "transactions/_transaction_table.html"
+    context_object_name = "transactions"
+    filterset_class = TransactionFilterSet
+
+    def base_queryset(self):
+        return selectors.transaction_list()
+
+
+class TransactionDetailView(PortalPermissionMixin, View):
+    permission_required = "transactions.view_transaction"
+
+    def get(self, request, pk: int):
+        txn = get_object_or_404(selectors.transaction_list(), pk=pk)
+        return render(request, "transactions/transaction_detail.html", {"txn": txn})
+
+
+class CustomerListView(FilteredListView):
+    permission_required = "transactions.view_customer"
+    template_name = "transactions/customer_list.html"
+    partial_template = "transactions/customer_list.html"
+    context_object_name = "customers"
+    filterset_class = CustomerFilterSet
+
+    def base_queryset(self):
+        return selectors.customer_list()
+
+
+class CustomerDetailView(PortalPermissionMixin, View):
+    permission_required = "transactions.view_customer"
+
+    def get(self, request, pk: int):
+        customer = get_object_or_404(selectors.customer_list(), pk=pk)
+        context = {
+            "customer": customer,
+            "accounts": selectors.account_list().filter(customer=customer),
+            "transactions": selectors.transaction_list().filter(customer_ref=customer.external_id)[:25],
+            "full_numbers": request.user.has_perm("transactions.view_full_account_number"),
+        }
+        return render(request, "transactions/customer_detail.html", context)
+
+
+class LedgerView(PortalPermissionMixin, View):
+    """Deposits, withdrawals and transfers keyed by staff."""
+
+    permission_required = "transactions.add_journalentry"
+    context = {"title": "Post a ledger movement", "submit": "Post", "cancel_url": "transactions:list"}
+
+    def _form(self, data=None):
+        return LedgerForm(data, accounts=selectors.account_list().filter(status="active"))
+
+    def get(self, request):
+        return render(request, "form_page.html", {**self.context, "form": self._form()})
+
+    def post(self, request):
+        def post_movement(d):
+            common = {"actor": request.user, "amount": d["amount"], "reference": d["reference"],
+                      "description": d["description"]}  # fmt: skip
+            if d["operation"] == "deposit":
+                return services.ledger_deposit(account=d["account"], **common)
+            if d["operation"] == "withdrawal":
+                return services.ledger_withdraw(account=d["account"], **common)
+            return services.ledger_transfer(source=d["account"], destination=d["destination"], **common)
+
+        return submit_form(
+            request, self._form(request.POST), post_movement, template="form_page.html", context=self.context,
+            success=self._posted,
+        )  # fmt: skip
+
+    def _posted(self, txn):
+        if txn.journal_id:
+            messages.success(self.request, f"Posted: {txn.get_kind_display()} of {txn.amount} {txn.currency}.")
+        else:
+            messages.error(self.request, "Blocked by the risk engine: the movement was recorded but not posted.")
+        return redirect("transactions:detail", pk=txn.pk)
