@@ -6,7 +6,12 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.core.api.views import AuditEventViewSet
 from apps.fraud.api.views import AlertViewSet, RuleViewSet
-from apps.transactions.api.views import AccountViewSet, CustomerViewSet, TransactionViewSet
+from apps.transactions.api.views import (
+    AccountViewSet,
+    CustomerViewSet,
+    TransactionFileViewSet,
+    TransactionViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,6 +21,7 @@ router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("accounts", AccountViewSet, basename="account")
 router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("transaction-files", TransactionFileViewSet, basename="transactionfile")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("rules", RuleViewSet, basename="rule")
 

@@ -46,6 +46,7 @@ class Route:
     method: str = "get"
     data: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # request body (JSON)
     ok: int = 200
+    multipart: bool = False  # send `data` as a form (file uploads)
 
     def expected(self, role: str, *, on_other: bool = False) -> int | str:
         if self.kind == "public":
@@ -75,6 +76,18 @@ MONEY_READERS = STAFF_READERS | {INTEGRATION}  # customers, accounts, transactio
 LEDGER_POSTERS = roles(SUPERVISOR, INTEGRATION)
 MONEY_STAFF = MONEY_READERS  # portal pages follow the same permissions as the API
 RULE_AUTHORS = roles(ANALYST, SUPERVISOR, COMPLIANCE)
+FILE_UPLOADERS = roles(SUPERVISOR, INTEGRATION)
+EXPENSE_CSV = (
+    "transaction_id,employee_id,amount,location,description,timestamp\nM1,E1,12.00,Oslo,Taxi,2026-03-04 09:00\n"
+)
+
+
+def csv_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("matrix.csv", EXPENSE_CSV.encode(), "text/csv")
+
+
 RULE_APPROVERS = roles(SUPERVISOR, COMPLIANCE)
 TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred_at": "2026-03-04T10:00:00Z"}
 
@@ -107,6 +120,17 @@ ROUTES: list[Route] = [
         method="post",
         ok=302,
         data=lambda w: {"operation": "deposit", "account": w["account"].pk, "amount": "5.00"},
+    ),
+    Route("transactions:files", MONEY_READERS),
+    Route("transactions:file_detail", MONEY_READERS, kwargs=lambda w: {"pk": w["file"].pk}),
+    Route("transactions:file_errors", MONEY_READERS, kwargs=lambda w: {"pk": w["file"].pk}),
+    Route("transactions:file_upload", FILE_UPLOADERS),
+    Route(
+        "transactions:file_upload",
+        FILE_UPLOADERS,
+        method="post",
+        ok=302,
+        data=lambda w: {"file": csv_upload(), "format": "expense"},
     ),
     # portal: alerts and rules
     Route("fraud:alerts", STAFF_READERS),
@@ -207,6 +231,18 @@ ROUTES: list[Route] = [
         ok=201,
         data=lambda w: {"transactions": [TXN, {**TXN, "external_id": "T-2"}]},
     ),
+    Route("api:transactionfile-list", MONEY_READERS, kind="api"),
+    Route(
+        "api:transactionfile-list",
+        FILE_UPLOADERS,
+        kind="api",
+        method="post",
+        ok=202,
+        multipart=True,
+        data=lambda w: {"file": csv_upload(), "format": "expense"},
+    ),
+    Route("api:transactionfile-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["file"].pk}),
+    Route("api:transactionfile-errors", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["file"].pk}),
     Route("api:transaction-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["transaction"].pk}),
     # API: alerts and rules
     Route("api:alert-list", STAFF_READERS, kind="api"),

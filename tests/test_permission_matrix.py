@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -19,6 +20,7 @@ from tests.permission_matrix import (
     ANON,
     AUDITOR,
     COMPLIANCE,
+    EXPENSE_CSV,
     INTEGRATION,
     NOROLE,
     ROLES,
@@ -68,7 +70,14 @@ def world(db):
     pending = fraud_services.rule_submit(
         actor=author, rule=fraud_services.rule_draft_create(actor=author, code="matrix-pending", **rule_spec)
     )
+    from apps.transactions import files
+
+    rows = b"W1,E1,1.00,Oslo,x,2026-03-04 09:00\nW2,E1,oops,Oslo,x,2026-03-04 09:00\n"
+    upload = SimpleUploadedFile("world.csv", EXPENSE_CSV.splitlines(keepends=True)[0].encode() + rows)
+    tfile = files.transaction_file_create(actor=None, upload=upload, fmt="expense", process_now=True)
+    files.transaction_file_process(file_id=tfile.pk)
     return {
+        "file": tfile,
         "customer": customer,
         "account": account,
         "other_account": other_account,
@@ -106,7 +115,7 @@ def _check(world, route: Route, role: str, on_other: bool) -> None:
     if route.method == "get":
         response = client.get(url)
     elif route.kind == "api":
-        response = getattr(client, route.method)(url, data, format="json")
+        response = getattr(client, route.method)(url, data, format="multipart" if route.multipart else "json")
     else:
         response = getattr(client, route.method)(url, data, format="multipart")  # a portal form post
     expected = route.expected(role, on_other=on_other)

@@ -20,6 +20,7 @@ _READ_MONEY = [
     "transactions.view_bankaccount",
     "transactions.view_transaction",
     "transactions.view_journalentry",
+    "transactions.view_transactionfile",
     "fraud.view_alert",
     "fraud.view_rule",
 ]
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "transactions.add_customer",
         "transactions.add_bankaccount",
         "transactions.add_journalentry",
+        "transactions.add_transactionfile",
     ],
     Role.COMPLIANCE: [
         "accounts.view_team",
@@ -60,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "transactions.view_transaction",
         "transactions.add_transaction",
         "transactions.add_journalentry",
+        "transactions.view_transactionfile",
+        "transactions.add_transactionfile",
     ],
 }
 

@@ -7,6 +7,8 @@ MAIN_NAV = [
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
     ("Transactions", "transactions:list", "arrow-left-right", "transactions.view_transaction",
      ("transactions:list", "transactions:detail", "transactions:ledger")),
+    ("Files", "transactions:files", "file-earmark-spreadsheet", "transactions.view_transactionfile",
+     ("transactions:file",)),
     ("Customers", "transactions:customers", "person-vcard", "transactions.view_customer", ("transactions:customer",)),
     ("Rules", "fraud:rules", "sliders2", "fraud.view_rule", ("fraud:rule",)),
     ("Teams", "accounts:team_list", "people", "accounts.view_team", ("accounts:team",)),

@@ -92,6 +92,16 @@ class _Echo:
         return value
 
 
+def csv_download(rows, filename: str) -> StreamingHttpResponse:
+    """Stream rows as a CSV attachment, neutralising spreadsheet formulas in every cell."""
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([_csv_safe(v) for v in row]) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def _csv_safe(value) -> str:
     """Neutralise spreadsheet formulas (CSV injection) in exported text."""
     text = "" if value is None else str(value)
@@ -112,34 +122,19 @@ class AuditExportView(PortalPermissionMixin, View):
             audit_record(actor=request.user, action="audit.export", after={"filters": request.GET.dict()})
         header = ["time", "actor", "action", "object_type", "object_id", "object", "before", "after", "reason",
                   "request_id", "ip_address"]  # fmt: skip
-        writer = csv.writer(_Echo())
 
         def rows():
-            yield writer.writerow(header)
+            yield header
             for e in events.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        _csv_safe(v)
-                        for v in (
-                            e.created_at.isoformat(),
-                            e.actor_name,
-                            e.action,
-                            e.content_type.model if e.content_type else "",
-                            e.object_id,
-                            e.object_repr,
-                            json.dumps(e.before, default=str) if e.before is not None else "",
-                            json.dumps(e.after, default=str) if e.after is not None else "",
-                            e.reason,
-                            e.request_id,
-                            e.ip_address,
-                        )
-                    ]
-                )
+                yield [
+                    e.created_at.isoformat(), e.actor_name, e.action, e.content_type.model if e.content_type else "",
+                    e.object_id, e.object_repr,
+                    json.dumps(e.before, default=str) if e.before is not None else "",
+                    json.dumps(e.after, default=str) if e.after is not None else "",
+                    e.reason, e.request_id, e.ip_address,
+                ]  # fmt: skip
 
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-        return response
+        return csv_download(rows(), f"audit-log-{timezone.now():%Y%m%d-%H%M%S}.csv")
 
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -61,26 +61,64 @@ def features_from_db(txn) -> dict[str, Any]:
     return compute(current_of(txn), customer, terminal, timezone.get_default_timezone())
 
 
-def iter_features(transactions: QuerySet) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """Stream (transaction, features) in time order, keeping history in memory: the bulk path used by
-    back-tests (and file ingestion and training). Same `compute()` as `features_from_db`."""
-    tz = timezone.get_default_timezone()
-    by_customer: dict[str, deque[Event]] = defaultdict(deque)
-    by_terminal: dict[str, deque[Event]] = defaultdict(deque)
-    for txn in transactions.order_by("occurred_at", "id").iterator(chunk_size=5000):
-        t: datetime = txn.occurred_at
-        cust = by_customer[txn.customer_ref] if txn.customer_ref else deque()
-        term = by_terminal[txn.terminal_id] if txn.terminal_id else deque()
-        while cust and cust[0].occurred_at < t - CUSTOMER_WINDOW:
-            cust.popleft()
-        while term and term[0].occurred_at < t - TERMINAL_DELAY - TERMINAL_WINDOW:
-            term.popleft()
-        yield txn, compute(current_of(txn), cust, term, tz)
+class FeatureState:
+    """Per-customer and per-terminal history kept in memory, for scoring many transactions in a row
+    (back-tests, file ingestion, training). Uses the same `compute()` as `features_from_db`.
+
+    `seed()` loads the stored history of customers and terminals not seen yet, in one query each;
+    callers that stream all history from the start (back-tests) need not seed.
+    """
+
+    def __init__(self) -> None:
+        self.tz = timezone.get_default_timezone()
+        self.customers: dict[str, list[Event]] = defaultdict(list)
+        self.terminals: dict[str, list[Event]] = defaultdict(list)
+        self._seeded_customers: set[str] = set()
+        self._seeded_terminals: set[str] = set()
+
+    def seed(self, customer_refs: Iterable[str], terminal_ids: Iterable[str], since: datetime) -> None:
+        from apps.transactions.models import Transaction
+
+        new_c = {c for c in customer_refs if c} - self._seeded_customers
+        new_t = {t for t in terminal_ids if t} - self._seeded_terminals
+        if new_c:
+            rows = Transaction.objects.filter(customer_ref__in=new_c, occurred_at__gte=since - CUSTOMER_WINDOW)
+            for row in rows.values("customer_ref", *HISTORY_FIELDS):
+                self.customers[row["customer_ref"]].append(_event(row))
+            self._seeded_customers |= new_c
+        if new_t:
+            horizon = since - TERMINAL_DELAY - TERMINAL_WINDOW
+            rows = Transaction.objects.filter(terminal_id__in=new_t, occurred_at__gte=horizon)
+            for row in rows.values("terminal_id", *HISTORY_FIELDS):
+                self.terminals[row["terminal_id"]].append(_event(row))
+            self._seeded_terminals |= new_t
+
+    def features(self, txn) -> dict[str, Any]:
+        cust = self.customers.get(txn.customer_ref, ()) if txn.customer_ref else ()
+        term = self.terminals.get(txn.terminal_id, ()) if txn.terminal_id else ()
+        return compute(current_of(txn), cust, term, self.tz)
+
+    def add(self, txn) -> None:
         event = _event({f: getattr(txn, f) for f in HISTORY_FIELDS})
         if txn.customer_ref:
-            cust.append(event)
+            self._append(self.customers[txn.customer_ref], event, CUSTOMER_WINDOW)
         if txn.terminal_id:
-            term.append(event)
+            self._append(self.terminals[txn.terminal_id], event, TERMINAL_DELAY + TERMINAL_WINDOW)
+
+    @staticmethod
+    def _append(events: list[Event], event: Event, keep) -> None:
+        events.append(event)
+        if len(events) > 64 and events[0].occurred_at < event.occurred_at - keep:
+            cutoff = event.occurred_at - keep
+            events[:] = [e for e in events if e.occurred_at >= cutoff]
+
+
+def iter_features(transactions: QuerySet) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Stream (transaction, features) in time order with history kept in memory (back-tests)."""
+    state = FeatureState()
+    for txn in transactions.order_by("occurred_at", "id").iterator(chunk_size=5000):
+        yield txn, state.features(txn)
+        state.add(txn)
 
 
 def alert_list() -> QuerySet[Alert]:

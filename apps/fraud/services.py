@@ -22,28 +22,37 @@ RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", 
 
 
 # ------------------------------------------------------------------------------------- scoring
-def transaction_score(*, txn, rules: list[CompiledRule] | None = None, features: dict | None = None) -> Alert | None:
-    """Score a saved transaction, store the verdict on it, raise an alert unless approved.
+SCORE_FIELDS = ["score", "decision", "reasons", "rule_set_version"]
 
-    Call inside the transaction that stores it. `rules`/`features` may be passed by bulk callers.
+
+def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str) -> Alert | None:
+    """Put the verdict on `txn` (not saved) and return the alert it needs (not saved), if any.
+
+    The one place a verdict becomes fields and an alert: single scoring and file ingestion share it.
     """
-    rules = selectors.active_rules() if rules is None else rules
-    features = selectors.features_from_db(txn) if features is None else features
     verdict = judge(features, rules)
     txn.score, txn.decision, txn.reasons = verdict.score, verdict.decision, verdict.reasons
-    txn.rule_set_version = selectors.rule_set_version(rules)
-    txn.save(update_fields=["score", "decision", "reasons", "rule_set_version"])
+    txn.rule_set_version = rule_set_version
     if verdict.decision == "approve":
         return None
     subject = f"customer:{txn.customer_ref}" if txn.customer_ref else f"account:{txn.account_id}"
-    return Alert.objects.create(
-        transaction=txn,
-        subject=subject,
-        severity=verdict.severity,
-        score=verdict.score,
-        decision=verdict.decision,
-        reasons=verdict.reasons,
-    )
+    return Alert(
+        transaction=txn, subject=subject, severity=verdict.severity, score=verdict.score,
+        decision=verdict.decision, reasons=verdict.reasons,
+    )  # fmt: skip
+
+
+def transaction_score(*, txn) -> Alert | None:
+    """Score one saved transaction against its history in the database; raise its alert.
+
+    Call inside the transaction that stores it.
+    """
+    rules = selectors.active_rules()
+    alert = assess(txn, selectors.features_from_db(txn), rules, selectors.rule_set_version(rules))
+    txn.save(update_fields=SCORE_FIELDS)
+    if alert is not None:
+        alert.save()
+    return alert
 
 
 # ------------------------------------------------------------------------------------- rules

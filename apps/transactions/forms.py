@@ -28,3 +28,32 @@ class LedgerForm(forms.Form):
         if data.get("operation") == "transfer" and not data.get("destination"):
             self.add_error("destination", "A transfer needs an account to pay into.")
         return data
+
+
+class TransactionFileForm(forms.Form):
+    FORMATS = [
+        ("expense", "Employee expenses (transaction_id, employee_id, amount, location, description, timestamp)"),
+        ("card", "Card payments (transaction_id, timestamp, customer_id, terminal_id, amount)"),
+        ("mapping", "Other layout: map the columns below"),
+    ]
+
+    file = forms.FileField(help_text="CSV, UTF-8, with a header line.")
+    format = forms.ChoiceField(choices=FORMATS)
+    mapping = forms.CharField(
+        required=False,
+        help_text="For other layouts: field=COLUMN pairs, e.g. amount=Amt,occurred_at=When,customer_ref=Client",
+    )
+    label_column = forms.CharField(required=False, max_length=64, help_text="Optional column with fraud labels.")
+
+    def clean(self):
+        from .formats import parse_mapping
+
+        data = super().clean()
+        if data.get("format") == "mapping":
+            try:
+                data["mapping"] = parse_mapping(data.get("mapping") or "")
+            except ValueError as exc:
+                self.add_error("mapping", str(exc))
+        else:
+            data["mapping"] = {}
+        return data

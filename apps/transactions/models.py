@@ -161,3 +161,63 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.external_id or self.pk})"
+
+
+class TransactionFile(models.Model):
+    """An uploaded CSV of transactions, processed by a worker in chunks."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="transaction-files/%Y/%m/")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=16)
+    mapping = models.JSONField(default=dict, blank=True, help_text="field → column, for the 'mapping' format")
+    label_column = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    failure = models.TextField(blank=True, help_text="Why the whole file could not be processed.")
+    rows_done = models.PositiveIntegerField(default=0, help_text="Rows read so far (the checkpoint).")
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_stored = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    alerts_raised = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(self.rows_done * 100 / self.rows_total))
+
+
+class TransactionFileError(models.Model):
+    """One rejected row of a file, kept for the downloadable error report."""
+
+    file = models.ForeignKey(TransactionFile, on_delete=models.CASCADE, related_name="errors")
+    row_number = models.PositiveIntegerField(help_text="Line in the file, the header being line 1.")
+    errors = models.JSONField(help_text="column → message")
+    raw = models.JSONField(help_text="The row as read.")
+
+    class Meta:
+        ordering = ["row_number"]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}:{self.row_number}"

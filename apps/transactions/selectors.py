@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from apps.core.crypto import blind_index
 from apps.fraud.rules.features import CUSTOMER_WINDOW
 
-from .models import BankAccount, Customer, Transaction
+from .models import BankAccount, Customer, Transaction, TransactionFile
 
 
 def account_by_number(number: str) -> BankAccount | None:
@@ -30,3 +30,7 @@ def transactions_between(start: datetime, end: datetime, *, warmup: bool = False
     """Transactions in [start, end); with warm-up, also the 30 days before so features have history."""
     since = start - CUSTOMER_WINDOW if warmup else start
     return Transaction.objects.filter(occurred_at__gte=since, occurred_at__lt=end)
+
+
+def transaction_file_list() -> QuerySet[TransactionFile]:
+    return TransactionFile.objects.select_related("uploaded_by")

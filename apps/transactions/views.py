@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from apps.core.views import PortalListView, PortalPermissionMixin, submit_form
+from apps.core.views import PortalListView, PortalPermissionMixin, csv_download, submit_form
 
-from . import selectors, services
+from . import files, selectors, services
 from .filtersets import CustomerFilterSet, TransactionFilterSet
-from .forms import LedgerForm
+from .forms import LedgerForm, TransactionFileForm
 
 
 class FilteredListView(PortalListView):
@@ -112,3 +112,55 @@ class LedgerView(PortalPermissionMixin, View):
         else:
             messages.error(self.request, "Blocked by the risk engine: the movement was recorded but not posted.")
         return redirect("transactions:detail", pk=txn.pk)
+
+
+class TransactionFileListView(PortalListView):
+    permission_required = "transactions.view_transactionfile"
+    template_name = "transactions/file_list.html"
+    context_object_name = "files"
+
+    def get_queryset(self):
+        return selectors.transaction_file_list()
+
+
+class TransactionFileUploadView(PortalPermissionMixin, View):
+    permission_required = "transactions.add_transactionfile"
+    context = {"title": "Upload transactions (CSV)", "submit": "Upload", "cancel_url": "transactions:files",
+               "multipart": True}  # fmt: skip
+
+    def get(self, request):
+        return render(request, "form_page.html", {**self.context, "form": TransactionFileForm()})
+
+    def post(self, request):
+        def create(d):
+            return files.transaction_file_create(
+                actor=request.user, upload=d["file"], fmt=d["format"], mapping=d["mapping"],
+                label_column=d["label_column"].strip(),
+            )  # fmt: skip
+
+        def done(record):
+            messages.success(request, f"{record.original_name} is queued; progress is shown below.")
+            return redirect("transactions:file_detail", pk=record.pk)
+
+        form = TransactionFileForm(request.POST, request.FILES)
+        return submit_form(request, form, create, template="form_page.html", context=self.context, success=done)
+
+
+class TransactionFileDetailView(PortalPermissionMixin, View):
+    permission_required = "transactions.view_transactionfile"
+
+    def get(self, request, pk: int):
+        record = get_object_or_404(selectors.transaction_file_list(), pk=pk)
+        template = "transactions/_file_progress.html" if request.htmx else "transactions/file_detail.html"
+        return render(request, template, {"record": record})
+
+
+class TransactionFileErrorsView(PortalPermissionMixin, View):
+    """The rejected rows as CSV (spreadsheet formulas neutralised)."""
+
+    permission_required = "transactions.view_transactionfile"
+
+    def get(self, request, pk: int):
+        record = get_object_or_404(selectors.transaction_file_list(), pk=pk)
+        name = f"errors-{record.pk}-{record.original_name.rsplit('.', 1)[0]}.csv"
+        return csv_download(files.error_report_rows(record), name)

@@ -1,10 +1,12 @@
+import json
 from decimal import Decimal
 
 from django.conf import settings
 from rest_framework import serializers
 
 from apps.transactions.choices import Label, TransactionKind
-from apps.transactions.models import BankAccount, Customer, Transaction
+from apps.transactions.formats import parse_mapping
+from apps.transactions.models import BankAccount, Customer, Transaction, TransactionFile
 
 
 class TransactionInSerializer(serializers.Serializer):
@@ -93,3 +95,35 @@ class MovementSerializer(serializers.Serializer):
 
 class TransferSerializer(MovementSerializer):
     destination = serializers.PrimaryKeyRelatedField(queryset=BankAccount.objects.exclude(type="internal"))
+
+
+class TransactionFileSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:transactionfile-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    errors_url = serializers.HyperlinkedIdentityField(view_name="api:transactionfile-errors")
+
+    class Meta:
+        model = TransactionFile
+        fields = ["id", "url", "display", "original_name", "sha256", "size", "format", "mapping", "label_column",
+                  "status", "failure", "rows_total", "rows_done", "rows_stored", "rows_rejected", "alerts_raised",
+                  "percent", "errors_url", "uploaded_at", "started_at", "finished_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class TransactionFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=["expense", "card", "mapping"])
+    mapping = serializers.DictField(child=serializers.CharField(), required=False, default=dict)
+    label_column = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        # multipart sends the mapping as text: accept "field=COLUMN,..." or a JSON object
+        if hasattr(data, "getlist") and isinstance(data.get("mapping"), str):
+            text = data.get("mapping").strip()
+            data = data.copy()
+            try:
+                data["mapping"] = json.loads(text) if text.startswith("{") else parse_mapping(text) if text else {}
+            except (ValueError, json.JSONDecodeError) as exc:
+                raise serializers.ValidationError({"mapping": [str(exc)]}) from exc
+        return super().to_internal_value(data)

@@ -5,7 +5,8 @@ from rest_framework.response import Response
 
 from apps.core.api.permissions import requires
 from apps.core.idempotency import idempotent
-from apps.transactions import selectors, services
+from apps.core.views import csv_download
+from apps.transactions import files, selectors, services
 from apps.transactions.filtersets import CustomerFilterSet, TransactionFilterSet
 
 from .serializers import (
@@ -13,6 +14,8 @@ from .serializers import (
     CustomerSerializer,
     MovementSerializer,
     TransactionBatchInSerializer,
+    TransactionFileSerializer,
+    TransactionFileUploadSerializer,
     TransactionInSerializer,
     TransactionSerializer,
     TransferSerializer,
@@ -110,3 +113,32 @@ class AccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             request, pk, TransferSerializer,
             lambda acc, d: services.ledger_transfer(actor=request.user, source=acc, **d), "transfer",
         )  # fmt: skip
+
+
+class TransactionFileViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """CSV files of transactions. POST (multipart) queues one and answers 202; poll it for progress;
+    `errors/` is the per-row error report (CSV)."""
+
+    queryset = selectors.transaction_file_list()
+    serializer_class = TransactionFileSerializer
+    filterset_fields = ["status", "format", "sha256"]
+    ordering_fields = ["uploaded_at"]
+    write_scope = "transactions:write"
+
+    @extend_schema(
+        request={"multipart/form-data": TransactionFileUploadSerializer}, responses={202: TransactionFileSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        upload = TransactionFileUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        d = upload.validated_data
+        record = files.transaction_file_create(
+            actor=request.user, upload=d["file"], fmt=d["format"], mapping=d["mapping"], label_column=d["label_column"]
+        )
+        return Response(self.get_serializer(record).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    @action(detail=True, methods=["get"])
+    def errors(self, request, pk=None):
+        record = self.get_object()
+        return csv_download(files.error_report_rows(record), f"errors-{record.pk}.csv")
