@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.core.services import audit_record, model_snapshot
 
 from . import selectors
-from .choices import RuleStatus
+from .choices import RuleStatus, Severity
 from .models import Alert, Rule
 from .rules.conditions import ConditionError, evaluate, validate
 from .rules.engine import CompiledRule, judge
@@ -52,7 +52,50 @@ def transaction_score(*, txn) -> Alert | None:
     txn.save(update_fields=SCORE_FIELDS)
     if alert is not None:
         alert.save()
+        alerts_raised([alert])
     return alert
+
+
+def alerts_raised(alerts: list[Alert]) -> None:
+    """After commit, notify staff of the high-severity ones (one message per batch)."""
+    from .tasks import notify_alerts
+
+    high = [a.pk for a in alerts if a.severity == Severity.HIGH]
+    if high:
+        transaction.on_commit(lambda: notify_alerts.delay(high))
+
+
+def alerts_notify(*, alert_ids: list[int]) -> dict:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from apps.accounts.choices import Role
+    from apps.core.notify import publish_sns, send_email
+
+    alerts = list(Alert.objects.filter(pk__in=alert_ids).select_related("transaction"))
+    if not alerts:
+        return {"emails": 0, "sns": None}
+    staff = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.SUPERVISOR, Role.COMPLIANCE])
+        .values_list("email", flat=True)
+    )
+    recipients = [*staff, *settings.ALERT_NOTIFY_EMAILS]
+    lines = [
+        f"- {a.get_severity_display()} {a.score}: {a.subject}, "
+        f"{a.transaction.amount} {a.transaction.currency} — {a.reasons[0]['explanation'] if a.reasons else ''}"
+        for a in alerts
+    ]
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("fraud:alerts")
+    subject = f"{len(alerts)} new high-severity alert{'s' if len(alerts) > 1 else ''}"
+    sent = send_email(subject=subject, body="\n".join([*lines, "", f"Open the alerts: {link}"]), recipients=recipients)
+    message_id = publish_sns(
+        subject=subject,
+        payload={"alerts": [{"id": a.pk, "severity": a.severity, "score": a.score, "subject": a.subject,
+                             "reasons": [r["rule"] for r in a.reasons]} for a in alerts]},
+    )  # fmt: skip
+    return {"emails": sent, "sns": message_id}
 
 
 # ------------------------------------------------------------------------------------- rules

@@ -221,6 +221,7 @@ def _store_chunk(record, layout: Layout, chunk, rules, version, state) -> None:
                 alerts.append(alert)
         Transaction.objects.bulk_update(created, fraud_services.SCORE_FIELDS, batch_size=1000)
         Alert.objects.bulk_create(alerts)
+        fraud_services.alerts_raised(alerts)
         TransactionFileError.objects.bulk_create(sorted(rejected, key=lambda e: e.row_number))
         record.rows_done += len(chunk)
         record.rows_stored += len(created)

@@ -393,6 +393,14 @@ TRANSACTION_FILE_MAX_MB = env.int("TRANSACTION_FILE_MAX_MB", default=512)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # request bodies; file uploads stream to disk
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --------------------------------------------------------------------------------------------
+# Notifications for high-severity alerts
+# --------------------------------------------------------------------------------------------
+ALERT_NOTIFY_EMAILS = env.list("ALERT_NOTIFY_EMAILS", default=[])  # besides supervisors and compliance
+ALERT_SNS_TOPIC_ARN = env("ALERT_SNS_TOPIC_ARN", default="")
+AWS_REGION = env("AWS_REGION", default="")
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
 # Portal
 BANK_NAME = env("BANK_NAME", default="ChequeCloud Demo Bank")
 PORTAL_PAGE_SIZE = 25
