@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_default_rules(sender, apps=None, **kwargs):
+    if getattr(sender, "label", None) != "fraud":
+        return
+    from django.apps import apps as global_apps
+
+    from .default_rules import ensure_default_rules
+
+    # `flush` sends post_migrate without the migration state's apps: use the real models then.
+    ensure_default_rules((apps or global_apps).get_model("fraud", "Rule"))
 
 
 class FraudConfig(AppConfig):
     name = "apps.fraud"
     label = "fraud"
+
+    def ready(self) -> None:
+        # The shipped rules come back after a database flush (as the roles do), never over staff's versions.
+        post_migrate.connect(_ensure_default_rules, dispatch_uid="fraud_default_rules")

@@ -90,3 +90,15 @@ DEFAULT_RULES = [
         "condition": {"field": "term_fraud_rate_28d", "op": "gte", "value": 0.2},
     },
 ]
+
+
+def ensure_default_rules(Rule) -> int:
+    """Create version 1 (active) of each shipped rule whose code has no version at all. Idempotent: a rule
+    staff retired or replaced is left alone. Used by the data migration and after every migrate/flush."""
+    from django.utils import timezone
+
+    existing = set(Rule.objects.filter(code__in=[r["code"] for r in DEFAULT_RULES]).values_list("code", flat=True))
+    now = timezone.now()
+    missing = [r for r in DEFAULT_RULES if r["code"] not in existing]
+    Rule.objects.bulk_create([Rule(**r, version=1, status="active", activated_at=now) for r in missing])
+    return len(missing)

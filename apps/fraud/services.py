@@ -42,6 +42,29 @@ def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str
     )  # fmt: skip
 
 
+def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
+    """Score unsaved transactions in time order with in-memory history (`selectors.FeatureState`),
+    then insert them and their alerts in bulk (one INSERT each, no UPDATE). Call inside the caller's
+    transaction."""
+    if not txns:
+        return [], []
+    from apps.transactions.models import Transaction
+
+    rules = selectors.active_rules()
+    version = selectors.rule_set_version(rules)
+    state.seed((t.customer_ref for t in txns), (t.terminal_id for t in txns), min(t.occurred_at for t in txns))
+    alerts: list[Alert] = []
+    for txn in sorted(txns, key=lambda t: t.occurred_at):
+        alert = assess(txn, state.features(txn), rules, version)
+        state.add(txn)
+        if alert is not None:
+            alerts.append(alert)
+    created = Transaction.objects.bulk_create(txns, batch_size=2000)
+    Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
+    alerts_raised(alerts)
+    return created, alerts
+
+
 def transaction_score(*, txn) -> Alert | None:
     """Score one saved transaction against its history in the database; raise its alert.
 

@@ -23,7 +23,6 @@ from django.utils import timezone
 from apps.core.services import audit_record
 from apps.fraud import selectors as fraud_selectors
 from apps.fraud import services as fraud_services
-from apps.fraud.models import Alert
 
 from .choices import Source
 from .formats import Layout, layout_for, missing_columns, parse_row
@@ -145,8 +144,6 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
         TransactionFile.objects.filter(pk=record.pk).update(rows_total=total)
         record.rows_total = total
 
-        rules = fraud_selectors.active_rules()
-        version = fraud_selectors.rule_set_version(rules)
         state = fraud_selectors.FeatureState()
         rows = _text_rows(fh)
         for _ in range(record.rows_done):  # resume after the last committed chunk
@@ -157,12 +154,12 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
             line += 1
             chunk.append((line, row))
             if len(chunk) >= CHUNK_ROWS:
-                _store_chunk(record, layout, chunk, rules, version, state)
+                _store_chunk(record, layout, chunk, state)
                 chunk = []
                 if progress:
                     progress(record)
         if chunk:
-            _store_chunk(record, layout, chunk, rules, version, state)
+            _store_chunk(record, layout, chunk, state)
             if progress:
                 progress(record)
 
@@ -175,7 +172,7 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     return record
 
 
-def _store_chunk(record, layout: Layout, chunk, rules, version, state) -> None:
+def _store_chunk(record, layout: Layout, chunk, state) -> None:
     valid: list[tuple[int, dict]] = []
     rejected: list[TransactionFileError] = []
     for line, raw in chunk:
@@ -209,19 +206,7 @@ def _store_chunk(record, layout: Layout, chunk, rules, version, state) -> None:
                                 **data))  # fmt: skip
 
     with transaction.atomic():
-        created = Transaction.objects.bulk_create(txns)
-        if created:
-            state.seed((t.customer_ref for t in created), (t.terminal_id for t in created),
-                       min(t.occurred_at for t in created))  # fmt: skip
-        alerts: list[Alert] = []
-        for txn in sorted(created, key=lambda t: (t.occurred_at, t.pk)):
-            alert = fraud_services.assess(txn, state.features(txn), rules, version)
-            state.add(txn)
-            if alert is not None:
-                alerts.append(alert)
-        Transaction.objects.bulk_update(created, fraud_services.SCORE_FIELDS, batch_size=1000)
-        Alert.objects.bulk_create(alerts)
-        fraud_services.alerts_raised(alerts)
+        created, alerts = fraud_services.transactions_store_scored(txns, state)
         TransactionFileError.objects.bulk_create(sorted(rejected, key=lambda e: e.row_number))
         record.rows_done += len(chunk)
         record.rows_stored += len(created)

@@ -223,3 +223,39 @@ def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str =
             stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source)
         audit_record(actor=actor, action="transaction.batch", after={"count": len(rows), "source": source})
     return stored  # type: ignore[return-value]
+
+
+def simulated_store(*, rows, label_delay, chunk_size: int = 5000) -> tuple[int, int, int]:
+    """Store simulator rows as labelled, scored transactions (labels known `label_delay` later)."""
+    from apps.fraud import selectors as fraud_selectors
+    from apps.fraud.services import transactions_store_scored
+
+    from .choices import Label
+
+    state = fraud_selectors.FeatureState()
+    total = frauds = alerts = 0
+    batch: list[Transaction] = []
+
+    def flush():
+        nonlocal alerts
+        with transaction.atomic():
+            alerts += len(transactions_store_scored(batch, state)[1])
+        batch.clear()
+
+    for row in rows:
+        batch.append(
+            Transaction(
+                source=Source.SIMULATOR, kind=TransactionKind.PAYMENT, external_id=row.transaction_id,
+                customer_ref=row.customer_id, terminal_id=row.terminal_id, amount=row.amount,
+                occurred_at=row.timestamp, label=Label.FRAUD if row.is_fraud else Label.LEGITIMATE,
+                labelled_at=row.timestamp + label_delay,
+            )
+        )  # fmt: skip
+        total += 1
+        frauds += row.is_fraud
+        if len(batch) >= chunk_size:
+            flush()
+    if batch:
+        flush()
+    audit_record(actor=None, action="transaction.simulate", after={"count": total, "fraud": frauds})
+    return total, frauds, alerts

@@ -1,17 +1,12 @@
 """Load the shipped rule set (apps/fraud/default_rules.py) as version 1 of each rule, active."""
 
 from django.db import migrations
-from django.utils import timezone
 
 
 def load(apps, schema_editor):
-    from apps.fraud.default_rules import DEFAULT_RULES
+    from apps.fraud.default_rules import ensure_default_rules
 
-    Rule = apps.get_model("fraud", "Rule")
-    now = timezone.now()
-    for spec in DEFAULT_RULES:
-        if not Rule.objects.filter(code=spec["code"]).exists():
-            Rule.objects.create(**spec, version=1, status="active", activated_at=now)
+    ensure_default_rules(apps.get_model("fraud", "Rule"))
 
 
 def unload(apps, schema_editor):

@@ -17,6 +17,13 @@ DEMO_USERS = [
     ("admin@demo.bank", "Ari Admin", [Role.ADMIN], []),
     ("integration@demo.bank", "Core banking feed", [Role.INTEGRATION], []),
 ]
+DEMO_CUSTOMERS = [
+    ("Grace Hopper", "US"),
+    ("Ada Lovelace", "GB"),
+    ("Alan Turing", "GB"),
+    ("Katherine Johnson", "US"),
+    ("Émilie du Châtelet", "FR"),
+]
 DEMO_TEAMS = [
     ("Cheque fraud", "Cheques flagged by the pipeline and keyed fields."),
     ("Card fraud", "Card and payment transactions held for review."),
@@ -51,3 +58,50 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 created += 1
         self.stdout.write(f"Demo data ready: {len(DEMO_TEAMS)} teams, {created} new users (password in README.md).")
+        self.stdout.write(self._money())
+
+    def _money(self) -> str:
+        """Customers with accounts, an expense file and simulated card payments (once)."""
+        from datetime import timedelta
+        from decimal import Decimal
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.core.exceptions import ValidationError
+        from django.core.files import File
+        from django.utils import timezone
+
+        from apps.transactions import files
+        from apps.transactions import services as txn
+        from apps.transactions.selectors import customer_list
+        from apps.transactions.simulator import simulate
+
+        if customer_list().exists():
+            return "Demo customers and transactions already loaded."
+        for i, (name, country) in enumerate(DEMO_CUSTOMERS, start=1):
+            review = timezone.localdate() + timedelta(days=300)
+            customer = txn.customer_create(
+                actor=None,
+                external_id=f"CUST-{i:04d}",
+                full_name=name,
+                country=country,
+                kyc_status="verified",
+                kyc_review_date=review,
+            )
+            account = txn.account_open(actor=None, customer=customer, number=f"4000{i:04d}7{i:03d}1",
+                                       overdraft_limit=Decimal("500"))  # fmt: skip
+            txn.account_open(actor=None, customer=customer, number=f"5000{i:04d}8{i:03d}2", type="savings")
+            txn.ledger_deposit(actor=None, account=account, amount=Decimal(2500 * i), reference=f"OPEN-{i}")
+        path = Path(settings.BASE_DIR) / "fixtures" / "demo-expenses.csv"
+        with open(path, "rb") as fh:
+            upload = File(fh, name=path.name)
+            upload.size = path.stat().st_size
+            try:
+                record = files.transaction_file_create(actor=None, upload=upload, fmt="expense", process_now=True)
+                files.transaction_file_process(file_id=record.pk)
+            except ValidationError:
+                pass  # already uploaded
+        rows = simulate(customers=60, terminals=120, days=21, start=timezone.localdate() - timedelta(days=21),
+                        seed=42, fraud_rate=0.05)  # fmt: skip
+        total, _frauds, _alerts = txn.simulated_store(rows=rows, label_delay=timedelta(days=7))
+        return f"Demo money: {len(DEMO_CUSTOMERS)} customers, the expense file, {total:,} simulated card payments."
