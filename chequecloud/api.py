@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.core.api.views import AuditEventViewSet
-from apps.fraud.api.views import AlertViewSet, RuleViewSet
+from apps.fraud.api.views import AlertViewSet, ModelVersionViewSet, RuleViewSet
 from apps.transactions.api.views import (
     AccountViewSet,
     CustomerViewSet,
@@ -24,6 +24,7 @@ router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("transaction-files", TransactionFileViewSet, basename="transactionfile")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("rules", RuleViewSet, basename="rule")
+router.register("models", ModelVersionViewSet, basename="modelversion")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

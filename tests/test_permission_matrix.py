@@ -11,7 +11,7 @@ from apps.accounts import services
 from apps.accounts.choices import Role, TokenScope
 from apps.core.services import audit_record
 from apps.fraud import services as fraud_services
-from apps.fraud.models import Rule
+from apps.fraud.models import ModelVersion, Rule
 from apps.transactions import services as txn_services
 from tests.factories import make_team, make_user
 from tests.permission_matrix import (
@@ -76,7 +76,20 @@ def world(db):
     upload = SimpleUploadedFile("world.csv", EXPENSE_CSV.splitlines(keepends=True)[0].encode() + rows)
     tfile = files.transaction_file_create(actor=None, upload=upload, fmt="expense", process_now=True)
     files.transaction_file_process(file_id=tfile.pk)
+    model = ModelVersion.objects.create(
+        version="m-matrix",
+        artifact="models/none.pkl",
+        signature="0" * 64,
+        feature_names=["amount"],
+        library_versions={},
+        train_start=timezone.now(),
+        train_end=timezone.now(),
+        test_start=timezone.now(),
+        test_end=timezone.now(),
+        metrics={"average_precision": 0.5},
+    )
     return {
+        "model": model,
         "file": tfile,
         "customer": customer,
         "account": account,

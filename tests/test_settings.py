@@ -27,6 +27,7 @@ PROD_ENV = {
     "ALLOWED_HOSTS": "chequecloud.bank.example",
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0zMmJ5dGVzLWxvbmc=",
     "BLIND_INDEX_KEY": "production-like-blind-index-key",
+    "MODEL_SIGNING_KEY": "production-like-model-signing-key",
 }
 
 

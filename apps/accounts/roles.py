@@ -23,6 +23,7 @@ _READ_MONEY = [
     "transactions.view_transactionfile",
     "fraud.view_alert",
     "fraud.view_rule",
+    "fraud.view_modelversion",
 ]
 _DRAFT_RULES = ["fraud.add_rule", "fraud.change_rule"]
 
@@ -34,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_MONEY,
         *_DRAFT_RULES,
         "fraud.approve_rule",
+        "fraud.activate_modelversion",
         "transactions.add_customer",
         "transactions.add_bankaccount",
         "transactions.add_journalentry",

@@ -65,3 +65,44 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} alert #{self.pk} ({self.subject})"
+
+
+class ModelVersion(models.Model):
+    """A trained fraud model: its signed artefact, features, library versions and test metrics."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    version = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    artifact = models.CharField(max_length=255, help_text="Path in the default storage.")
+    signature = models.CharField(max_length=64, help_text="HMAC-SHA256 of the artefact.")
+    feature_names = models.JSONField()
+    library_versions = models.JSONField()
+    train_start = models.DateTimeField()
+    train_end = models.DateTimeField()
+    test_start = models.DateTimeField()
+    test_end = models.DateTimeField()
+    metrics = models.JSONField(default=dict)
+    importances = models.JSONField(default=list, help_text="[feature, importance] by permutation on the test set")
+    reference = models.JSONField(default=dict, help_text="Training medians, for explanations.")
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("activate_modelversion", "Can activate a model version by hand")]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_model")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.get_status_display()})"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .choices import RuleStatus
-from .models import Alert, Rule
+from .models import Alert, ModelVersion, Rule
 from .rules.engine import CompiledRule
 from .rules.features import CUSTOMER_WINDOW, TERMINAL_DELAY, TERMINAL_WINDOW, Current, Event, compute
 
@@ -127,3 +127,7 @@ def alert_list() -> QuerySet[Alert]:
 
 def rule_list() -> QuerySet[Rule]:
     return Rule.objects.select_related("author", "approved_by")
+
+
+def model_list() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.select_related("trained_by", "activated_by")

@@ -16,49 +16,84 @@ from . import selectors
 from .choices import RuleStatus, Severity
 from .models import Alert, Rule
 from .rules.conditions import ConditionError, evaluate, validate
-from .rules.engine import CompiledRule, judge
+from .rules.engine import CompiledRule, decision_for, judge, severity_for
 
 RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", "status"]
 
 
 # ------------------------------------------------------------------------------------- scoring
-SCORE_FIELDS = ["score", "decision", "reasons", "rule_set_version"]
+SCORE_FIELDS = ["score", "decision", "reasons", "rule_set_version", "model_version"]
 
 
-def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str) -> Alert | None:
+def explain(model, features: dict) -> list[dict]:
+    """The features that pushed the model score up most: each one set back to its usual (training
+    median) value in turn, all in one batched prediction."""
+    names = model.feature_names
+    rows = [features] + [{**features, n: model.reference.get(n)} for n in names]
+    probs = model.probabilities(rows)
+    effects = sorted(((probs[0] - probs[i + 1], n) for i, n in enumerate(names)), reverse=True)
+
+    def number(v):
+        return None if v is None else round(float(v), 4)
+
+    return [
+        {"feature": n, "value": number(features.get(n)), "usual": number(model.reference.get(n)),
+         "effect": round(float(d) * 100, 1)}
+        for d, n in effects[:3] if d > 0.005
+    ]  # fmt: skip
+
+
+def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str, model=None,
+           probability: float | None = None) -> Alert | None:  # fmt: skip
     """Put the verdict on `txn` (not saved) and return the alert it needs (not saved), if any.
 
-    The one place a verdict becomes fields and an alert: single scoring and file ingestion share it.
+    The score is the higher of the rules' and the model's. The one place a verdict becomes fields and
+    an alert: single scoring, file ingestion and the simulator share it.
     """
     verdict = judge(features, rules)
-    txn.score, txn.decision, txn.reasons = verdict.score, verdict.decision, verdict.reasons
-    txn.rule_set_version = rule_set_version
-    if verdict.decision == "approve":
+    score, reasons = verdict.score, list(verdict.reasons)
+    txn.model_version = ""
+    if model is not None and probability is not None:
+        model_score = round(float(probability) * 100)
+        txn.model_version = model.version
+        score = max(score, model_score)
+        reasons.append({"type": "model", "model": model.version, "weight": model_score,
+                        "explanation": f"Model score {model_score}/100", "top_features": []})  # fmt: skip
+        reasons.sort(key=lambda r: -r["weight"])
+    decision, severity = decision_for(score), severity_for(score)
+    if model is not None and decision != "approve":
+        for r in reasons:
+            if r["type"] == "model":
+                r["top_features"] = explain(model, features)
+    txn.score, txn.decision, txn.reasons, txn.rule_set_version = score, decision, reasons, rule_set_version
+    if decision == "approve":
         return None
     subject = f"customer:{txn.customer_ref}" if txn.customer_ref else f"account:{txn.account_id}"
-    return Alert(
-        transaction=txn, subject=subject, severity=verdict.severity, score=verdict.score,
-        decision=verdict.decision, reasons=verdict.reasons,
-    )  # fmt: skip
+    return Alert(transaction=txn, subject=subject, severity=severity, score=score, decision=decision,
+                 reasons=reasons)  # fmt: skip
 
 
 def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
-    """Score unsaved transactions in time order with in-memory history (`selectors.FeatureState`),
-    then insert them and their alerts in bulk (one INSERT each, no UPDATE). Call inside the caller's
-    transaction."""
+    """Score unsaved transactions in time order with in-memory history (`selectors.FeatureState`) and
+    the active model (one batched prediction), then insert them and their alerts in bulk (one INSERT
+    each, no UPDATE). Call inside the caller's transaction."""
     if not txns:
         return [], []
     from apps.transactions.models import Transaction
 
+    from .ml.registry import load_active
+
     rules = selectors.active_rules()
     version = selectors.rule_set_version(rules)
+    model = load_active()
     state.seed((t.customer_ref for t in txns), (t.terminal_id for t in txns), min(t.occurred_at for t in txns))
-    alerts: list[Alert] = []
-    for txn in sorted(txns, key=lambda t: t.occurred_at):
-        alert = assess(txn, state.features(txn), rules, version)
+    ordered = sorted(txns, key=lambda t: t.occurred_at)
+    feats = []
+    for txn in ordered:
+        feats.append(state.features(txn))
         state.add(txn)
-        if alert is not None:
-            alerts.append(alert)
+    probs = model.probabilities(feats) if model is not None else [None] * len(ordered)
+    alerts = [a for t, f, p in zip(ordered, feats, probs, strict=True) if (a := assess(t, f, rules, version, model, p))]
     created = Transaction.objects.bulk_create(txns, batch_size=2000)
     Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
     alerts_raised(alerts)
@@ -70,8 +105,13 @@ def transaction_score(*, txn) -> Alert | None:
 
     Call inside the transaction that stores it.
     """
+    from .ml.registry import load_active
+
     rules = selectors.active_rules()
-    alert = assess(txn, selectors.features_from_db(txn), rules, selectors.rule_set_version(rules))
+    features = selectors.features_from_db(txn)
+    model = load_active()
+    probability = model.probabilities([features])[0] if model is not None else None
+    alert = assess(txn, features, rules, selectors.rule_set_version(rules), model, probability)
     txn.save(update_fields=SCORE_FIELDS)
     if alert is not None:
         alert.save()

@@ -18,3 +18,33 @@ def notify_alerts(alert_ids: list[int]) -> dict:
     from .services import alerts_notify
 
     return alerts_notify(alert_ids=alert_ids)
+
+
+@shared_task(name="apps.fraud.tasks.train_if_new_labels", acks_late=True, time_limit=3 * 3600)
+def train_if_new_labels() -> dict:
+    """Celery beat: retrain when enough labels have arrived since the newest model."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from apps.transactions.models import Transaction
+
+    from .ml.training import TrainingError, train
+    from .models import ModelVersion
+
+    newest = ModelVersion.objects.order_by("-created_at").first()
+    labels = Transaction.objects.exclude(label="")
+    if newest is not None:
+        labels = labels.filter(labelled_at__gt=newest.created_at)
+    new = labels.count()
+    if new < settings.MODEL_RETRAIN_MIN_NEW_LABELS:
+        return {"trained": False, "new_labels": new}
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        model = train(train_start=today - timedelta(days=35), train_end=today - timedelta(days=14),
+                      test_start=today - timedelta(days=7), test_end=today)  # fmt: skip
+    except TrainingError as exc:
+        logger.warning("scheduled training skipped: %s", exc)
+        return {"trained": False, "new_labels": new, "reason": str(exc)}
+    return {"trained": True, "version": model.version, "status": model.status}

@@ -13,4 +13,7 @@ urlpatterns = [
     path("rules/<int:pk>/approve/", views.RuleApproveView.as_view(), name="rule_approve"),
     path("rules/<int:pk>/reject/", views.RuleRejectView.as_view(), name="rule_reject"),
     path("rules/<int:pk>/backtest/", views.RuleBacktestView.as_view(), name="rule_backtest"),
+    path("models/", views.ModelListView.as_view(), name="models"),
+    path("models/<int:pk>/", views.ModelDetailView.as_view(), name="model_detail"),
+    path("models/<int:pk>/activate/", views.ModelActivateView.as_view(), name="model_activate"),
 ]

@@ -162,3 +162,48 @@ class RuleBacktestView(RuleActionView):
         start = timezone.make_aware(datetime.combine(form.cleaned_data["start"], time.min))
         end = timezone.make_aware(datetime.combine(form.cleaned_data["end"] + timedelta(days=1), time.min))
         services.rule_backtest(actor=request.user, rule=rule, start=start, end=end)
+
+
+class ModelListView(PortalListView):
+    permission_required = "fraud.view_modelversion"
+    template_name = "fraud/model_list.html"
+    context_object_name = "models"
+
+    def get_queryset(self):
+        return selectors.model_list()
+
+
+class ModelDetailView(PortalPermissionMixin, View):
+    permission_required = "fraud.view_modelversion"
+
+    def get(self, request, pk: int):
+        model = get_object_or_404(selectors.model_list(), pk=pk)
+        top = max((v for _n, v in model.importances), default=0) or 1
+        bars = [(n, v, max(0, round(v / top * 100))) for n, v in model.importances[:12]]
+        rows = [
+            ("average_precision", "Average precision"),
+            ("roc_auc", "ROC AUC"),
+            ("precision_at_review", "Precision at the review threshold"),
+            ("recall_at_review", "Recall at the review threshold"),
+            ("card_precision_at_100", "Card precision@100"),
+        ]
+        return render(request, "fraud/model_detail.html", {"model": model, "bars": bars, "metric_rows": rows})
+
+
+class ModelActivateView(PortalPermissionMixin, View):
+    """A supervisor puts a model version live by hand, with a reason (audited)."""
+
+    permission_required = "fraud.activate_modelversion"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        from .ml.training import model_activate
+
+        model = get_object_or_404(selectors.model_list(), pk=pk)
+        reason = _reason(request)
+        if not reason.strip():
+            messages.error(request, "Say why this version goes live.")
+        else:
+            model_activate(candidate=model, actor=request.user, reason=reason)
+            messages.success(request, f"{model.version} is now the active model.")
+        return redirect("fraud:model_detail", pk=model.pk)

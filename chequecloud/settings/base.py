@@ -273,6 +273,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "retrain-fraud-model-when-labels-arrive": {
+        "task": "apps.fraud.tasks.train_if_new_labels",
+        "schedule": 6 * 3600,
+    },
+}
 
 # --------------------------------------------------------------------------------------------
 # Email: files in var/mail by default; EMAIL_URL=smtp+tls://user:pass@host:587 for SMTP (e.g. SES)
@@ -389,6 +395,8 @@ RISK_REVIEW_THRESHOLD = env.int("RISK_REVIEW_THRESHOLD", default=40)
 RISK_BLOCK_THRESHOLD = env.int("RISK_BLOCK_THRESHOLD", default=85)
 RISK_HIGH_SEVERITY = env.int("RISK_HIGH_SEVERITY", default=70)
 TRANSACTION_BATCH_MAX = 1000
+MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY", default="")  # HMAC key for model artefacts
+MODEL_RETRAIN_MIN_NEW_LABELS = env.int("MODEL_RETRAIN_MIN_NEW_LABELS", default=1000)
 TRANSACTION_FILE_MAX_MB = env.int("TRANSACTION_FILE_MAX_MB", default=512)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # request bodies; file uploads stream to disk
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

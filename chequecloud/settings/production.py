@@ -9,6 +9,7 @@ SECRET_KEY = env("SECRET_KEY")  # required: refuses to start without it
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")  # required: PII is never stored in clear
 BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -17,5 +17,6 @@ REST_FRAMEWORK = {
 ALLOWED_HOSTS = ["*"]
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0zMmJ5dGVzLWxvbmc="]  # test-only
 BLIND_INDEX_KEY = "test-only-blind-index-key"
+MODEL_SIGNING_KEY = "test-only-model-signing-key"
 STATIC_ROOT = None  # tests serve static files from the finders (frontend/node_modules, static/)
 WHITENOISE_AUTOREFRESH = True

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.fraud.models import Alert, Rule
+from apps.fraud.models import Alert, ModelVersion, Rule
 from apps.fraud.rules.conditions import ConditionError, validate
 
 
@@ -44,3 +44,15 @@ class ReasonSerializer(serializers.Serializer):
 class BacktestSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:modelversion-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "url", "display", "version", "status", "feature_names", "library_versions",
+                  "train_start", "train_end", "test_start", "test_end", "metrics", "importances", "created_at",
+                  "activated_at"]  # fmt: skip
+        read_only_fields = fields

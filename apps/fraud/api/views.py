@@ -7,7 +7,7 @@ from apps.core.api.permissions import requires
 from apps.fraud import selectors, services
 from apps.fraud.filtersets import AlertFilterSet, RuleFilterSet
 
-from .serializers import AlertSerializer, BacktestSerializer, ReasonSerializer, RuleSerializer
+from .serializers import AlertSerializer, BacktestSerializer, ModelVersionSerializer, ReasonSerializer, RuleSerializer
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
@@ -70,3 +70,25 @@ class RuleViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         data.is_valid(raise_exception=True)
         result = services.rule_backtest(actor=request.user, rule=self.get_object(), **data.validated_data)
         return Response(result, status=status.HTTP_200_OK)
+
+
+class ModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Trained models with their test metrics; `activate/` puts one live by hand (with a reason)."""
+
+    queryset = selectors.model_list()
+    serializer_class = ModelVersionSerializer
+    filterset_fields = ["status"]
+
+    @extend_schema(request=ReasonSerializer, responses=ModelVersionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[requires("fraud.activate_modelversion")])
+    def activate(self, request, pk=None):
+        from apps.fraud.ml.training import model_activate
+
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data["reason"].strip():
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"reason": ["Say why this version goes live."]})
+        model = model_activate(candidate=self.get_object(), actor=request.user, reason=data.validated_data["reason"])
+        return Response(self.get_serializer(model).data)
