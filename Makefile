@@ -62,6 +62,9 @@ test: install install-browser lint
 
 bench: install
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/api_latency.py
+	$(PY) benchmarks/model_quality.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var/.os-deps

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,8 +23,27 @@ def compile_rules(rules: Iterable[Rule]) -> list[CompiledRule]:
     return [CompiledRule(r.code, r.version, r.weight, r.explanation, r.condition) for r in rules]
 
 
+_active_rules_cache: tuple[float, list[CompiledRule]] | None = None
+
+
 def active_rules() -> list[CompiledRule]:
-    return compile_rules(Rule.objects.filter(status=RuleStatus.ACTIVE).order_by("code"))
+    """The active rule set, re-read at most every RISK_CACHE_SECONDS per process (the hot path): a rule
+    change reaches every worker within that time, and this process's own changes at once."""
+    global _active_rules_cache
+    now = time.monotonic()
+    if _active_rules_cache is None or now - _active_rules_cache[0] >= settings.RISK_CACHE_SECONDS:
+        rules = compile_rules(Rule.objects.filter(status=RuleStatus.ACTIVE).order_by("code"))
+        _active_rules_cache = (now, rules)
+    return _active_rules_cache[1]
+
+
+def forget_active() -> None:
+    """Drop the per-process caches of the active rules and model (after this process changed them)."""
+    global _active_rules_cache
+    _active_rules_cache = None
+    from .ml import registry
+
+    registry.forget_active()
 
 
 def rule_set_version(rules: list[CompiledRule]) -> str:
@@ -46,7 +67,9 @@ def features_from_db(txn) -> dict[str, Any]:
     from apps.transactions.models import Transaction
 
     t = txn.occurred_at
-    prior = Transaction.objects.exclude(pk=txn.pk).filter(occurred_at__lt=t)
+    prior = Transaction.objects.filter(occurred_at__lt=t)
+    if txn.pk is not None:
+        prior = prior.exclude(pk=txn.pk)
     customer = (
         [_event(r) for r in prior.filter(customer_ref=txn.customer_ref, occurred_at__gte=t - CUSTOMER_WINDOW)
          .values(*HISTORY_FIELDS)]

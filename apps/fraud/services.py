@@ -100,11 +100,9 @@ def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
     return created, alerts
 
 
-def transaction_score(*, txn) -> Alert | None:
-    """Score one saved transaction against its history in the database; raise its alert.
-
-    Call inside the transaction that stores it.
-    """
+def transaction_store_scored(txn) -> Alert | None:
+    """Score one unsaved transaction against its history in the database, then insert it and its
+    alert (one INSERT each). Call inside the caller's transaction."""
     from .ml.registry import load_active
 
     rules = selectors.active_rules()
@@ -112,10 +110,11 @@ def transaction_score(*, txn) -> Alert | None:
     model = load_active()
     probability = model.probabilities([features])[0] if model is not None else None
     alert = assess(txn, features, rules, selectors.rule_set_version(rules), model, probability)
-    txn.save(update_fields=SCORE_FIELDS)
+    txn.save()
     if alert is not None:
         alert.save()
         alerts_raised([alert])
+    txn.__class__.alert.related.set_cached_value(txn, alert)  # the response reads it without a query
     return alert
 
 
@@ -227,6 +226,7 @@ def rule_approve(*, actor, rule: Rule, reason: str = "") -> Rule:
         rule.status, rule.approved_by, rule.activated_at = RuleStatus.ACTIVE, actor, now
         rule.save(update_fields=["status", "approved_by", "activated_at"])
         audit_record(actor=actor, action="rule.approve", obj=rule, reason=reason)
+        transaction.on_commit(selectors.forget_active)
     return rule
 
 
@@ -251,6 +251,7 @@ def rule_retire(*, actor, rule: Rule, reason: str) -> Rule:
         rule.status, rule.retired_at = RuleStatus.RETIRED, timezone.now()
         rule.save(update_fields=["status", "retired_at"])
         audit_record(actor=actor, action="rule.retire", obj=rule, reason=reason)
+        transaction.on_commit(selectors.forget_active)
     return rule
 
 

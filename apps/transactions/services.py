@@ -105,13 +105,13 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
             if current.type != AccountType.INTERNAL and current.status != AccountStatus.ACTIVE:
                 raise ValidationError(f"Account {current.masked_number} is {current.get_status_display().lower()}.")
         customer = locked[customer_account.pk].customer
-        txn = Transaction.objects.create(
+        txn = Transaction(
             source=Source.LEDGER, kind=txn_kind, customer=customer, account=customer_account,
             customer_ref=customer.external_id if customer else "", amount=amount, currency=currency,
             occurred_at=occurred_at or timezone.now(), description=description, payee=payee, location=location,
             external_id=reference,
         )  # fmt: skip
-        fraud_services.transaction_score(txn=txn)
+        fraud_services.transaction_store_scored(txn)
         if txn.decision == Decision.BLOCK:
             audit_record(actor=actor, action=f"ledger.{kind}.blocked", obj=txn, after={"score": txn.score})
             return txn
@@ -201,7 +201,7 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
     with transaction.atomic():
         customer = Customer.objects.filter(external_id=data.get("customer_ref") or "").first()
         account = selectors.account_by_number(data["account_number"]) if data.get("account_number") else None
-        txn = Transaction.objects.create(
+        txn = Transaction(
             source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer=customer, account=account,
             external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
             terminal_id=data.get("terminal_id", ""), payee=data.get("payee", ""), amount=money(data["amount"]),
@@ -209,7 +209,7 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
             location=data.get("location", ""), description=data.get("description", ""),
             label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
         )  # fmt: skip
-        fraud_services.transaction_score(txn=txn)
+        fraud_services.transaction_store_scored(txn)
     return txn
 
 

@@ -394,6 +394,8 @@ BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
 RISK_REVIEW_THRESHOLD = env.int("RISK_REVIEW_THRESHOLD", default=40)
 RISK_BLOCK_THRESHOLD = env.int("RISK_BLOCK_THRESHOLD", default=85)
 RISK_HIGH_SEVERITY = env.int("RISK_HIGH_SEVERITY", default=70)
+# Workers keep the active rules and model this long before looking again (hot path).
+RISK_CACHE_SECONDS = env.float("RISK_CACHE_SECONDS", default=5.0)
 TRANSACTION_BATCH_MAX = 1000
 MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY", default="")  # HMAC key for model artefacts
 MODEL_RETRAIN_MIN_NEW_LABELS = env.int("MODEL_RETRAIN_MIN_NEW_LABELS", default=1000)

@@ -20,3 +20,4 @@ BLIND_INDEX_KEY = "test-only-blind-index-key"
 MODEL_SIGNING_KEY = "test-only-model-signing-key"
 STATIC_ROOT = None  # tests serve static files from the finders (frontend/node_modules, static/)
 WHITENOISE_AUTOREFRESH = True
+RISK_CACHE_SECONDS = 0  # tests change rules and models directly and expect them at once

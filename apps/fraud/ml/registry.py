@@ -86,8 +86,23 @@ def load(model_version) -> LoadedModel | None:
     return loaded
 
 
+_active: tuple[float, LoadedModel | None] | None = None
+
+
 def load_active() -> LoadedModel | None:
+    """The active model, looked up at most every RISK_CACHE_SECONDS per process (hot path)."""
+    global _active
+    import time
+
     from apps.fraud.models import ModelVersion
 
-    active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
-    return load(active) if active else None
+    now = time.monotonic()
+    if _active is None or now - _active[0] >= settings.RISK_CACHE_SECONDS:
+        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+        _active = (now, load(active) if active else None)
+    return _active[1]
+
+
+def forget_active() -> None:
+    global _active
+    _active = None

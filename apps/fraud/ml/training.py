@@ -171,4 +171,5 @@ def model_activate(*, candidate: ModelVersion, actor, reason: str) -> ModelVersi
         candidate.activated_by = actor if getattr(actor, "pk", None) else None
         candidate.save(update_fields=["status", "activated_at", "activated_by"])
         audit_record(actor=actor, action="model.activate", obj=candidate, reason=reason)
+        transaction.on_commit(selectors.forget_active)
     return candidate
