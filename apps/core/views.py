@@ -64,27 +64,41 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class AuditLogView(PortalListView):
-    permission_required = "core.view_auditevent"
-    template_name = "core/audit_list.html"
-    context_object_name = "events"
+class FilteredListView(PortalListView):
+    """A list page driven by a filterset shared with the API; htmx swaps only the table."""
+
+    filterset_class = None
+    partial_template = None
+
+    def base_queryset(self):
+        raise NotImplementedError
 
     def get_queryset(self):
-        self.filterset = AuditEventFilterSet(self.request.GET or None, queryset=audit_event_list())
-        return self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else audit_event_list()
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset())
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return self.base_queryset().none()
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["filterset"] = self.filterset
         query = self.request.GET.copy()
         query.pop("page", None)
-        ctx["query"] = query.urlencode()
+        ctx.update(filterset=self.filterset, query=query.urlencode())
         return ctx
 
     def get_template_names(self):
-        if self.request.htmx:
-            return ["core/_audit_table.html"]
-        return [self.template_name]
+        return [self.partial_template] if self.request.htmx else [self.template_name]
+
+
+class AuditLogView(FilteredListView):
+    permission_required = "core.view_auditevent"
+    template_name = "core/audit_list.html"
+    partial_template = "core/_audit_table.html"
+    context_object_name = "events"
+    filterset_class = AuditEventFilterSet
+
+    def base_queryset(self):
+        return audit_event_list()
 
 
 class _Echo:

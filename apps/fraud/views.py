@@ -8,8 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from apps.core.views import PortalListView, PortalPermissionMixin, submit_form
-from apps.transactions.views import FilteredListView
+from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, submit_form
 
 from . import selectors, services
 from .choices import AlertStatus, RuleStatus

@@ -2,37 +2,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
-from apps.core.views import PortalListView, PortalPermissionMixin, csv_download, submit_form
+from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, csv_download, submit_form
 
 from . import files, selectors, services
 from .filtersets import CustomerFilterSet, TransactionFilterSet
 from .forms import LedgerForm, TransactionFileForm
-
-
-class FilteredListView(PortalListView):
-    """A list page driven by a filterset shared with the API; htmx swaps only the table."""
-
-    filterset_class = None
-    partial_template = None
-
-    def base_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset())
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            return self.base_queryset().none()
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        ctx.update(filterset=self.filterset, query=query.urlencode())
-        return ctx
-
-    def get_template_names(self):
-        return [self.partial_template] if self.request.htmx else [self.template_name]
 
 
 class TransactionListView(FilteredListView):
