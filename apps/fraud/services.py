@@ -128,6 +128,8 @@ def alerts_raised(alerts: list[Alert]) -> None:
 
 
 def alerts_notify(*, alert_ids: list[int]) -> dict:
+    """Email supervisors and compliance officers (and ALERT_NOTIFY_EMAILS); publish to SNS and send a
+    signed webhook when those are configured."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -137,7 +139,7 @@ def alerts_notify(*, alert_ids: list[int]) -> dict:
 
     alerts = list(Alert.objects.filter(pk__in=alert_ids).select_related("transaction"))
     if not alerts:
-        return {"emails": 0, "sns": None}
+        return {"emails": 0, "sns": None, "webhook": None}
     staff = (
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=[Role.SUPERVISOR, Role.COMPLIANCE])
@@ -152,12 +154,22 @@ def alerts_notify(*, alert_ids: list[int]) -> dict:
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("fraud:alerts")
     subject = f"{len(alerts)} new high-severity alert{'s' if len(alerts) > 1 else ''}"
     sent = send_email(subject=subject, body="\n".join([*lines, "", f"Open the alerts: {link}"]), recipients=recipients)
-    message_id = publish_sns(
-        subject=subject,
-        payload={"alerts": [{"id": a.pk, "severity": a.severity, "score": a.score, "subject": a.subject,
-                             "reasons": [r["rule"] for r in a.reasons]} for a in alerts]},
-    )  # fmt: skip
-    return {"emails": sent, "sns": message_id}
+    payload = {
+        "alerts": [
+            {"id": a.pk, "severity": a.severity, "score": a.score, "subject": a.subject,
+             "reasons": [r.get("rule") or r.get("model") for r in a.reasons]}
+            for a in alerts
+        ]
+    }  # fmt: skip
+    message_id = publish_sns(subject=subject, payload=payload)
+    webhook = None
+    if settings.ALERT_WEBHOOK_URL:
+        from apps.core.models import WebhookDelivery
+        from apps.core.tasks import deliver_webhook
+
+        webhook = WebhookDelivery.objects.create(url=settings.ALERT_WEBHOOK_URL, event="alerts.high", payload=payload)
+        transaction.on_commit(lambda: deliver_webhook.delay(webhook.pk))
+    return {"emails": sent, "sns": message_id, "webhook": webhook.pk if webhook else None}
 
 
 # ------------------------------------------------------------------------------------- rules

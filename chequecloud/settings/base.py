@@ -408,6 +408,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --------------------------------------------------------------------------------------------
 ALERT_NOTIFY_EMAILS = env.list("ALERT_NOTIFY_EMAILS", default=[])  # besides supervisors and compliance
 ALERT_SNS_TOPIC_ARN = env("ALERT_SNS_TOPIC_ARN", default="")
+ALERT_WEBHOOK_URL = env("ALERT_WEBHOOK_URL", default="")  # POSTed signed JSON for high-severity alerts
+ALERT_WEBHOOK_SECRET = env("ALERT_WEBHOOK_SECRET", default="")
+if ALERT_WEBHOOK_URL and len(ALERT_WEBHOOK_SECRET) < 32:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET (32+ characters) to sign deliveries.")
 AWS_REGION = env("AWS_REGION", default="")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
