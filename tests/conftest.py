@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.cache import cache
 
@@ -59,3 +61,24 @@ def admin_user(db):
 @pytest.fixture
 def integration_user(db):
     return make_user(Role.INTEGRATION, email="feed@bank.test")
+
+
+@pytest.fixture
+def customer(db):
+    from apps.transactions import services
+
+    return services.customer_create(actor=None, external_id="C-1001", full_name="Grace Hopper")
+
+
+@pytest.fixture
+def checking(customer):
+    from apps.transactions import services
+
+    return services.account_open(actor=None, customer=customer, number="000123456789", opened_on=date(2024, 1, 2))
+
+
+@pytest.fixture
+def savings(customer):
+    from apps.transactions import services
+
+    return services.account_open(actor=None, customer=customer, number="000987654321", type="savings")
