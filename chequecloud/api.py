@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.core.api.views import AuditEventViewSet
+from apps.fraud.api.cases import CaseViewSet
 from apps.fraud.api.views import AlertViewSet, ModelVersionViewSet, RuleViewSet
 from apps.transactions.api.views import (
     AccountViewSet,
@@ -23,6 +24,7 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("transaction-files", TransactionFileViewSet, basename="transactionfile")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("cases", CaseViewSet, basename="case")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("models", ModelVersionViewSet, basename="modelversion")
 

@@ -1,7 +1,7 @@
 from django import forms
 
 from .choices import Role, TokenScope
-from .models import Team, User
+from .models import NotificationPreference, Team, User
 
 
 class _RolesTeamsMixin(forms.Form):
@@ -55,3 +55,15 @@ class APITokenForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
+
+
+class NotificationPreferenceForm(forms.Form):
+    critical_case = forms.BooleanField(required=False, label=NotificationPreference.KINDS["critical_case"])
+    sla = forms.BooleanField(required=False, label=NotificationPreference.KINDS["sla"])
+    approval = forms.BooleanField(required=False, label=NotificationPreference.KINDS["approval"])
+    mention = forms.BooleanField(required=False, label=NotificationPreference.KINDS["mention"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-check-input"

@@ -134,3 +134,27 @@ class APIToken(models.Model):
         if self.is_expired:
             return "expired"
         return "active"
+
+
+class NotificationPreference(models.Model):
+    """Which case emails a user wants. No row means the defaults (all on)."""
+
+    KINDS = {
+        "critical_case": "New critical cases in my team",
+        "sla": "SLA due soon or breached on my cases",
+        "approval": "Decisions waiting for my approval, and answers to mine",
+        "mention": "Someone mentions me in a comment",
+    }
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
+    critical_case = models.BooleanField(default=True)
+    sla = models.BooleanField(default=True)
+    approval = models.BooleanField(default=True)
+    mention = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user}"

@@ -26,9 +26,12 @@ _READ_MONEY = [
     "fraud.view_modelversion",
 ]
 _DRAFT_RULES = ["fraud.add_rule", "fraud.change_rule"]
+# Working cases: team members see and work their team's cases (guardian object permissions).
+_WORK_CASES = ["fraud.view_case", "fraud.add_case", "fraud.change_case", "fraud.view_caseevent",
+               "fraud.view_caseattachment", "fraud.view_caseproposal"]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES],
+    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES, *_WORK_CASES],
     Role.SUPERVISOR: [
         "accounts.view_team",
         "accounts.view_user",
@@ -36,6 +39,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DRAFT_RULES,
         "fraud.approve_rule",
         "fraud.activate_modelversion",
+        *_WORK_CASES,
+        "fraud.assign_case",
+        "fraud.approve_case",
+        "fraud.reopen_case",
         "transactions.add_customer",
         "transactions.add_bankaccount",
         "transactions.add_journalentry",
@@ -49,12 +56,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DRAFT_RULES,
         "fraud.approve_rule",
         "transactions.view_full_account_number",
+        *_WORK_CASES,
+        "fraud.access_all_case",
     ],
     Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
     Role.ADMIN: [
         "accounts.*",
         "core.view_auditevent",
         "core.export_auditevent",
+        "core.view_failedtask",
+        "core.retry_failedtask",
     ],
     Role.INTEGRATION: [
         "transactions.view_customer",

@@ -7,7 +7,7 @@ from apps.core.models import AuditEvent
 from apps.core.permissions import permitted
 
 from .choices import Role
-from .models import APIToken, Team, User
+from .models import APIToken, NotificationPreference, Team, User
 
 
 def user_list(*, search: str = "", role: str = "") -> QuerySet[User]:
@@ -58,3 +58,40 @@ def home_summary(*, user: User) -> dict:
             created_at__gte=today, action="auth.login_failed"
         ).count()
     return summary
+
+
+def notification_preferences(user) -> dict[str, bool]:
+    pref = NotificationPreference.objects.filter(user=user).first() or NotificationPreference()
+    return {kind: getattr(pref, kind) for kind in NotificationPreference.KINDS}
+
+
+def users_wanting(user_ids, kind: str) -> list[str]:
+    """Email addresses of the active users among `user_ids` who want `kind` emails (default: yes)."""
+    if kind not in NotificationPreference.KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return list(
+        User.objects.filter(pk__in=set(user_ids), is_active=True)
+        .exclude(**{f"notification_pref__{kind}": False})
+        .values_list("email", flat=True)
+    )
+
+
+def default_case_team() -> Team | None:
+    """The team whose queue receives new alert cases: CASE_DEFAULT_TEAM, else the first team by name."""
+    from django.conf import settings
+
+    if settings.CASE_DEFAULT_TEAM:
+        team = Team.objects.filter(slug=settings.CASE_DEFAULT_TEAM).first()
+        if team is not None:
+            return team
+    return Team.objects.order_by("name").first()
+
+
+def team_user_ids(team_id: int | None, *, roles: list[str] | None = None) -> list[int]:
+    """Active members of a team, optionally only those holding one of `roles`."""
+    if team_id is None:
+        return []
+    qs = User.objects.filter(is_active=True, groups__team__id=team_id)
+    if roles:
+        qs = qs.filter(pk__in=User.objects.filter(groups__name__in=roles).values("pk"))
+    return list(qs.values_list("pk", flat=True).distinct())

@@ -22,7 +22,7 @@ from guardian.shortcuts import assign_perm
 from apps.core.services import audit_record, model_snapshot
 
 from .choices import Role, TokenScope
-from .models import APIToken, Team, User
+from .models import APIToken, NotificationPreference, Team, User
 
 USER_AUDIT_FIELDS = ["email", "full_name", "is_active", "is_staff"]
 TEAM_AUDIT_FIELDS = ["name", "slug", "description"]
@@ -198,3 +198,18 @@ def api_token_authenticate(key: str) -> APIToken | None:
         APIToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def notification_preferences_update(*, user: User, **flags: bool) -> NotificationPreference:
+    unknown = set(flags) - set(NotificationPreference.KINDS)
+    if unknown:
+        raise ValidationError(f"Unknown notification kinds: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        before = {k: getattr(pref, k) for k in NotificationPreference.KINDS}
+        for kind, value in flags.items():
+            setattr(pref, kind, bool(value))
+        pref.save()
+        audit_record(actor=user, action="user.notifications", obj=user, before=before,
+                     after={k: getattr(pref, k) for k in NotificationPreference.KINDS})  # fmt: skip
+    return pref

@@ -13,7 +13,15 @@ from apps.core.views import PortalListView, PortalPermissionMixin, submit_form
 
 from . import selectors, services
 from .choices import Role
-from .forms import APITokenForm, RevokeForm, TeamEditForm, TeamForm, UserEditForm, UserInviteForm
+from .forms import (
+    APITokenForm,
+    NotificationPreferenceForm,
+    RevokeForm,
+    TeamEditForm,
+    TeamForm,
+    UserEditForm,
+    UserInviteForm,
+)
 from .models import APIToken, User
 
 FORM_PAGE = "form_page.html"
@@ -33,7 +41,16 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         ctx["teams"] = selectors.user_teams(user)
         ctx["authenticators"] = Authenticator.objects.filter(user=user)
         ctx["mfa_required"] = user.has_role(*settings.MFA_REQUIRED_ROLES)
+        ctx["notify_form"] = NotificationPreferenceForm(initial=selectors.notification_preferences(user))
         return ctx
+
+    def post(self, request):
+        """Save the user's own email preferences (nobody else's)."""
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            services.notification_preferences_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Notification preferences saved.")
+        return redirect("accounts:profile")
 
 
 # ---------------------------------------------------------------------------------------- users

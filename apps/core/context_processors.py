@@ -5,6 +5,7 @@ from django.urls import reverse
 MAIN_NAV = [
     ("Dashboard", "core:home", "speedometer2", None, ("core:home",)),
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
+    ("Cases", "fraud:cases", "inboxes", "fraud.view_case", ("fraud:case",)),
     ("Transactions", "transactions:list", "arrow-left-right", "transactions.view_transaction",
      ("transactions:list", "transactions:detail", "transactions:ledger")),
     ("Files", "transactions:files", "file-earmark-spreadsheet", "transactions.view_transactionfile",
@@ -18,6 +19,7 @@ MAIN_NAV = [
 ADMIN_NAV = [
     ("Users", "accounts:user_list", "person-badge", "accounts.view_user", ("accounts:user",)),
     ("API tokens", "accounts:token_list", "key", "accounts.view_apitoken", ("accounts:token",)),
+    ("Failed tasks", "core:dead_letters", "exclamation-octagon", "core.view_failedtask", ("core:dead_letter",)),
 ]
 
 

@@ -114,3 +114,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.url} ({self.get_status_display()})"
+
+
+class FailedTask(models.Model):
+    """A background task that failed after its retries: the dead-letter list staff inspect and retry.
+
+    Filled from Celery's `task_failure` signal, so every task is covered without code of its own. Tasks
+    are idempotent, so a retry is safe; `retried_at` keeps a double click from sending it twice.
+    """
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=255, db_index=True)
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    exception = models.TextField()
+    traceback = models.TextField(blank=True)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retry_task_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [("retry_failedtask", "Can retry a failed background task")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.task_id})"

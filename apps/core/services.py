@@ -1,4 +1,4 @@
-"""Writes that every app uses: the audit trail."""
+"""Writes that every app uses: the audit trail and the dead-letter list of failed tasks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .context import current_client_ip, current_request_id
-from .models import AuditEvent
+from .models import AuditEvent, FailedTask
 
 
 def model_snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -52,3 +52,78 @@ def audit_record(
         request_id=current_request_id(),
         ip_address=current_client_ip(),
     )
+
+
+def audit_record_many(*, actor: Any, action: str, objs: list[models.Model], reason: str = "",
+                      after: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """The same audit event for many objects, in one INSERT (system work on whole batches)."""
+    if not objs:
+        return
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    name = user.get_username() if user else "system"
+    content_type = ContentType.objects.get_for_model(objs[0])
+    request_id, ip = current_request_id(), current_client_ip()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(actor=user, actor_name=name, action=action, content_type=content_type, object_id=str(o.pk),
+                       object_repr=str(o)[:255], after=after, reason=reason, request_id=request_id, ip_address=ip)
+            for o in objs
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+
+
+def failed_task_record(*, task_id: str, task_name: str, args, kwargs, exception: BaseException | None,
+                       traceback: str = "") -> FailedTask | None:  # fmt: skip
+    """Keep a task that failed after its retries. Never raises: a broken dead-letter write must not hide
+    the task's own failure in the worker log."""
+    import json
+    import logging
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import timezone
+
+    def jsonable(value):
+        try:
+            return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+        except (TypeError, ValueError):
+            return repr(value)
+
+    try:
+        record, _ = FailedTask.objects.update_or_create(
+            task_id=task_id or f"unknown-{timezone.now().timestamp()}",
+            defaults={"task_name": task_name, "args": jsonable(list(args)), "kwargs": jsonable(dict(kwargs)),
+                      "exception": f"{type(exception).__name__}: {exception}"[:5000] if exception else "unknown",
+                      "traceback": traceback[-20000:], "failed_at": timezone.now()},
+        )  # fmt: skip
+    except Exception:
+        logging.getLogger(__name__).exception("could not record failed task %s", task_id)
+        return None
+    return record
+
+
+def failed_task_retry(*, failed: FailedTask, actor) -> FailedTask:
+    """Send a failed task again with its arguments (tasks are idempotent). A second click on the same
+    record does nothing: it was already sent once."""
+    import uuid
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    with transaction.atomic():
+        failed = FailedTask.objects.select_for_update().get(pk=failed.pk)
+        if failed.retried_at is not None:
+            return failed
+        failed.retried_at, failed.retried_by, failed.retry_task_id = timezone.now(), actor, str(uuid.uuid4())
+        failed.save(update_fields=["retried_at", "retried_by", "retry_task_id"])
+        after = {"task": failed.task_name, "new_task_id": failed.retry_task_id}
+        audit_record(actor=actor, action="task.retry", obj=failed, after=after)
+        name, args, kwargs, new_id = failed.task_name, failed.args, failed.kwargs, failed.retry_task_id
+
+        def send():
+            from chequecloud.celery import app
+
+            app.send_task(name, args=args, kwargs=kwargs, task_id=new_id)
+
+        transaction.on_commit(send)
+    return failed

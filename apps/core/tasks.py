@@ -28,7 +28,8 @@ class _Failed(Exception):
     acks_late=True,
 )
 def deliver_webhook(self, delivery_id: int) -> dict:
-    """Thin: POST one logged delivery; retried with backoff; after the last retry it stays `failed`."""
+    """Thin: POST one logged delivery; retried with backoff; after the last retry it is marked `failed`
+    and the task lands in the dead-letter list, from which it can be sent again."""
     from django.conf import settings
     from django.utils import timezone
 
@@ -48,8 +49,7 @@ def deliver_webhook(self, delivery_id: int) -> dict:
         delivery.last_status_code = int(str(exc)[5:8]) if str(exc).startswith("HTTP ") else None
         delivery.status = WebhookDelivery.Status.FAILED if last else WebhookDelivery.Status.PENDING
         delivery.save(update_fields=["attempts", "last_error", "last_status_code", "status"])
-        if last:
-            return {"delivery": delivery_id, "status": "failed"}
+        # After the last retry Celery records the failure, and the dead-letter list shows it.
         raise _Failed(str(exc)) from exc
     delivery.status, delivery.last_status_code, delivery.delivered_at = "delivered", code, timezone.now()
     delivery.save(update_fields=["attempts", "status", "last_status_code", "delivered_at"])

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("audit/", views.AuditLogView.as_view(), name="audit_list"),
     path("audit/export.csv", views.AuditExportView.as_view(), name="audit_export"),
+    path("failed-tasks/", views.DeadLetterView.as_view(), name="dead_letters"),
+    path("failed-tasks/<int:pk>/retry/", views.DeadLetterRetryView.as_view(), name="dead_letter_retry"),
 ]

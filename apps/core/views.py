@@ -74,7 +74,8 @@ class FilteredListView(PortalListView):
         raise NotImplementedError
 
     def get_queryset(self):
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset())
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(),
+                                              request=self.request)  # fmt: skip
         if self.filterset.is_bound and not self.filterset.is_valid():
             return self.base_queryset().none()
         return self.filterset.qs
@@ -99,6 +100,41 @@ class AuditLogView(FilteredListView):
 
     def base_queryset(self):
         return audit_event_list()
+
+
+class DeadLetterView(PortalListView):
+    """Background tasks that failed after their retries, newest first, with the error and a retry button."""
+
+    permission_required = "core.view_failedtask"
+    template_name = "core/dead_letters.html"
+    context_object_name = "failures"
+
+    def get_queryset(self):
+        from .models import FailedTask
+
+        qs = FailedTask.objects.select_related("retried_by")
+        return qs if self.request.GET.get("show") == "all" else qs.filter(retried_at__isnull=True)
+
+
+class DeadLetterRetryView(PortalPermissionMixin, View):
+    permission_required = "core.retry_failedtask"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        from django.contrib import messages
+        from django.shortcuts import get_object_or_404
+
+        from .models import FailedTask
+        from .services import failed_task_retry
+
+        failed = get_object_or_404(FailedTask, pk=pk)
+        already = failed.retried_at is not None
+        failed = failed_task_retry(failed=failed, actor=request.user)
+        if already:
+            messages.info(request, f"{failed.task_name} was already sent again at {failed.retried_at:%H:%M:%S}.")
+        else:
+            messages.success(request, f"{failed.task_name} sent again.")
+        return redirect("core:dead_letters")
 
 
 class _Echo:

@@ -1,9 +1,14 @@
+from datetime import timedelta
+
 import django_filters
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.filtersets import DayRangeMixin
 
-from .choices import AlertStatus, RuleStatus, Severity
-from .models import Alert, Rule
+from .choices import AlertStatus, CaseKind, CasePriority, CaseStatus, RuleStatus, Severity
+from .models import Alert, Case, Rule
 
 
 class AlertFilterSet(DayRangeMixin, django_filters.FilterSet):
@@ -23,3 +28,53 @@ class RuleFilterSet(django_filters.FilterSet):
     class Meta:
         model = Rule
         fields = ["status", "code"]
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    """Shared by the queue page and /api/v1/cases/."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices)
+    kind = django_filters.ChoiceFilter(choices=CaseKind.choices, label="Type")
+    assignee = django_filters.CharFilter(method="by_assignee", label="Assignee (me, none or a user id)")
+    team = django_filters.NumberFilter(field_name="team_id")
+    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    older_than_days = django_filters.NumberFilter(method="by_age", label="Older than (days)")
+    tag = django_filters.CharFilter(method="by_tag")
+    sla = django_filters.ChoiceFilter(choices=[("breached", "Breached"), ("due_soon", "Due soon")], method="by_sla")
+    customer_ref = django_filters.CharFilter()
+
+    class Meta:
+        model = Case
+        fields = ["q", "status", "priority", "kind", "assignee", "team", "min_amount", "max_amount", "customer_ref"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        ref = value.upper().removeprefix("CASE-")
+        if ref.isdigit():
+            return queryset.filter(pk=int(ref))
+        return queryset.filter(Q(title__icontains=value) | Q(customer_ref=value) | Q(subject=value))
+
+    def by_assignee(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(assignee=self.request.user) if self.request else queryset.none()
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=value) if value.isdigit() else queryset.none()
+
+    def by_age(self, queryset, name, value):
+        return queryset.filter(created_at__lte=timezone.now() - timedelta(days=float(value)))
+
+    def by_tag(self, queryset, name, value):
+        # Tags are a short JSON list; a quoted match works on SQLite and MariaDB alike.
+        return queryset.filter(tags__icontains=f'"{value.strip().lower()}"')
+
+    def by_sla(self, queryset, name, value):
+        now = timezone.now()
+        if value == "breached":
+            return queryset.filter(sla_due_at__lte=now)
+        return queryset.filter(
+            sla_due_at__gt=now, sla_due_at__lte=now + timedelta(hours=settings.CASE_SLA_DUE_SOON_HOURS)
+        )

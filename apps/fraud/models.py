@@ -3,8 +3,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .choices import AlertStatus, RuleStatus, Severity
+from .choices import (
+    AlertStatus,
+    CaseKind,
+    CaseOutcome,
+    CasePriority,
+    CaseStatus,
+    ProposalStatus,
+    RuleStatus,
+    Severity,
+)
 
 
 class Rule(models.Model):
@@ -47,7 +57,7 @@ class Rule(models.Model):
 
 
 class Alert(models.Model):
-    """Something risky, for staff to look at. Cases (issue 5) gather alerts on one subject."""
+    """Something risky, for staff to look at. Alerts on one subject gather into a case."""
 
     transaction = models.OneToOneField(
         "transactions.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="alert"
@@ -58,6 +68,7 @@ class Alert(models.Model):
     decision = models.CharField(max_length=8)
     reasons = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True)
+    case = models.ForeignKey("Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -106,3 +117,173 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.get_status_display()})"
+
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Case(models.Model):
+    """A team's piece of work: the alerts on one subject (customer, account or cheque), investigated and
+    decided. State changes go through `apps.fraud.cases.services` only (the state machine is there).
+
+    `open_subject` equals `subject` while the case is open and is NULL once closed: a unique column that
+    lets only one open case exist per subject on every database (MariaDB has no partial indexes).
+    """
+
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    kind = models.CharField(max_length=12, choices=CaseKind.choices, default=CaseKind.TRANSACTION)
+    title = models.CharField(max_length=200)
+    subject = models.CharField(max_length=100, db_index=True, help_text="customer:<ref>, account:<id>, cheque:<id>")
+    open_subject = models.CharField(max_length=100, null=True, blank=True, unique=True, editable=False)
+    customer_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    account = models.ForeignKey(
+        "transactions.BankAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.CharField(max_length=8, choices=CasePriority.choices, default=CasePriority.MEDIUM)
+    priority_rank = models.PositiveSmallIntegerField(default=2, editable=False, help_text="0 = critical")
+    amount = models.DecimalField(**MONEY, default=0, help_text="Sum of the alerted transactions.")
+    currency = models.CharField(max_length=3, default="USD")
+    alert_count = models.PositiveIntegerField(default=0)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField()
+    sla_warned_at = models.DateTimeField(null=True, blank=True, help_text="When 'due soon' was sent.")
+    sla_breached_at = models.DateTimeField(null=True, blank=True, help_text="When 'breached' was sent.")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=CaseOutcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Visible per object (guardian: the owning team's group); `access_all_case` sees every case.
+    object_scoped = True
+
+    class Meta:
+        ordering = ["sla_due_at", "priority_rank", "id"]
+        permissions = [
+            ("access_all_case", "Can see every team's cases"),
+            ("assign_case", "Can assign and re-assign cases"),
+            ("approve_case", "Can approve or send back another person's decision"),
+            ("reopen_case", "Can reopen a closed case"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "sla_due_at", "priority_rank"], name="case_queue_idx"),
+            models.Index(fields=["team", "status", "sla_due_at"], name="case_team_queue_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"CASE-{self.pk:06d}" if self.pk else "CASE-new"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Guardian object permissions with a real foreign key (an indexed join, not a text cast)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        default_permissions = ()
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        default_permissions = ()
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: opened, alert added, comment, assignment, decision…"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        default_permissions = ("view",)
+        indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case #{self.case_id}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    return f"cases/{instance.case_id}/{instance.sha256[:16]}-{filename}"
+
+
+class CaseAttachment(models.Model):
+    """Evidence added to a case, kept in the private default storage (local or S3 with SSE-KMS)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=255)
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseProposal(models.Model):
+    """A decision proposed on a case. High-impact ones wait for a supervisor who is not the proposer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="proposals")
+    outcome = models.CharField(max_length=16, choices=CaseOutcome.choices)
+    freeze_account = models.BooleanField(default=False)
+    note = models.TextField()
+    approval_reasons = models.JSONField(default=list, blank=True, help_text="Why a second person must approve.")
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_proposal_per_case"
+            ),
+            models.CheckConstraint(
+                name="proposal_reviewer_not_proposer",
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F("proposed_by")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} proposed on case #{self.case_id}"

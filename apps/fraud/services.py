@@ -119,9 +119,12 @@ def transaction_store_scored(txn) -> Alert | None:
 
 
 def alerts_raised(alerts: list[Alert]) -> None:
-    """After commit, notify staff of the high-severity ones (one message per batch)."""
+    """Gather new (saved) alerts into cases in the same transaction, so they are in a queue the moment
+    the caller commits; after commit, notify staff of the high-severity ones (one message per batch)."""
+    from .cases.services import cases_gather
     from .tasks import notify_alerts
 
+    cases_gather(alerts=alerts)
     high = [a.pk for a in alerts if a.severity == Severity.HIGH]
     if high:
         transaction.on_commit(lambda: notify_alerts.delay(high))

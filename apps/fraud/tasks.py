@@ -20,6 +20,29 @@ def notify_alerts(alert_ids: list[int]) -> dict:
     return alerts_notify(alert_ids=alert_ids)
 
 
+@shared_task(
+    name="apps.fraud.tasks.notify_case",
+    autoretry_for=(OSError,),
+    retry_backoff=10,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def notify_case(event: str, case_id: int, user_ids: list[int], note: str = "") -> dict:
+    """Thin: email (and SNS / webhook) about one case event."""
+    from .cases.notify import case_notify_send
+
+    return case_notify_send(event=event, case_id=case_id, user_ids=user_ids, note=note)
+
+
+@shared_task(name="apps.fraud.tasks.check_case_slas", acks_late=True, time_limit=600)
+def check_case_slas() -> dict:
+    """Celery beat: wake snoozed cases; warn about SLAs due soon and breached."""
+    from .cases.services import cases_check_sla
+
+    return cases_check_sla()
+
+
 @shared_task(name="apps.fraud.tasks.train_if_new_labels", acks_late=True, time_limit=3 * 3600)
 def train_if_new_labels() -> dict:
     """Celery beat: retrain when enough labels have arrived since the newest model."""

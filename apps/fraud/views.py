@@ -3,7 +3,6 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -11,7 +10,7 @@ from django.views import View
 from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, submit_form
 
 from . import selectors, services
-from .choices import AlertStatus, RuleStatus
+from .choices import RuleStatus
 from .filtersets import AlertFilterSet
 from .forms import BacktestForm, ReasonForm, RuleDraftForm
 from .rules.conditions import OPERATORS
@@ -30,19 +29,14 @@ class AlertListView(FilteredListView):
 
 
 class AlertLiveView(PortalPermissionMixin, View):
-    """The live panel (htmx polls it): open alerts by severity and the newest ones."""
+    """The live panel (htmx polls it): open alerts by severity, the newest, SLA breaches, my open cases."""
 
     permission_required = "fraud.view_alert"
 
     def get(self, request):
-        open_alerts = selectors.alert_list().filter(status=AlertStatus.OPEN)
-        counts = dict(open_alerts.values_list("severity").annotate(n=Count("id")).order_by())
-        context = {
-            "counts": {s: counts.get(s, 0) for s in ("high", "medium", "low")},
-            "newest": open_alerts[:8],
-            "now": timezone.now(),
-        }
-        return render(request, "fraud/_alerts_live.html", context)
+        from .cases.selectors import live_summary
+
+        return render(request, "fraud/_alerts_live.html", live_summary(request.user))
 
 
 class RuleListView(PortalListView):

@@ -34,3 +34,35 @@ def transactions_between(start: datetime, end: datetime, *, warmup: bool = False
 
 def transaction_file_list() -> QuerySet[TransactionFile]:
     return TransactionFile.objects.select_related("uploaded_by")
+
+
+def customer_usual_behaviour(customer_ref: str, *, before: datetime | None = None, days: int = 90) -> dict:
+    """How a customer usually spends (for investigators): over the `days` before `before`, the count, the
+    median amount, and the most common hours and locations. Bounded: at most 5,000 rows are read."""
+    from collections import Counter
+    from datetime import timedelta
+    from statistics import median
+
+    from django.utils import timezone
+
+    if not customer_ref:
+        return {}
+    before = before or timezone.now()
+    rows = list(
+        Transaction.objects.filter(customer_ref=customer_ref, occurred_at__lt=before,
+                                   occurred_at__gte=before - timedelta(days=days))
+        .order_by("-occurred_at")
+        .values_list("amount", "occurred_at", "location")[:5000]
+    )  # fmt: skip
+    if not rows:
+        return {"count": 0, "days": days}
+    hours = Counter(timezone.localtime(at).hour for _a, at, _l in rows)
+    places = Counter(loc for _a, _at, loc in rows if loc)
+    return {
+        "count": len(rows),
+        "days": days,
+        "median_amount": median(a for a, _at, _l in rows),
+        "max_amount": max(a for a, _at, _l in rows),
+        "usual_hours": [h for h, _n in hours.most_common(3)],
+        "usual_locations": [p for p, _n in places.most_common(3)],
+    }

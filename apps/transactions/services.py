@@ -259,3 +259,36 @@ def simulated_store(*, rows, label_delay, chunk_size: int = 5000) -> tuple[int, 
         flush()
     audit_record(actor=None, action="transaction.simulate", after={"count": total, "fraud": frauds})
     return total, frauds, alerts
+
+
+# ------------------------------------------------------------------------------ case outcomes
+def transactions_label(*, actor, transaction_ids: list[int], label: str, reason: str = "") -> int:
+    """Record ground truth (fraud / legitimate) from a case outcome, for the next training run.
+    Call inside the caller's transaction; one audit event per transaction relabelled."""
+    from .choices import Label
+
+    if label not in Label.values:
+        raise ValidationError(f"Unknown label {label!r}.")
+    now = timezone.now()
+    changed = 0
+    relabel = Transaction.objects.filter(pk__in=transaction_ids).exclude(label=label)
+    for txn in relabel.only("pk", "label", "amount", "currency", "kind", "external_id"):
+        audit_record(actor=actor, action="transaction.label", obj=txn, before={"label": txn.label},
+                     after={"label": label}, reason=reason)  # fmt: skip
+        changed += 1
+    relabel.update(label=label, labelled_at=now)
+    return changed
+
+
+def account_freeze(*, actor, account: BankAccount, reason: str) -> BankAccount:
+    """Stop money leaving or entering an account (a case decision). Call inside the caller's transaction."""
+    account = BankAccount.objects.select_for_update().get(pk=account.pk)
+    if account.status == AccountStatus.CLOSED:
+        raise ValidationError("A closed account cannot be frozen.")
+    if account.status != AccountStatus.FROZEN:
+        before = account.status
+        account.status = AccountStatus.FROZEN
+        account.save(update_fields=["status"])
+        audit_record(actor=actor, action="account.freeze", obj=account, before={"status": before},
+                     after={"status": account.status}, reason=reason)  # fmt: skip
+    return account

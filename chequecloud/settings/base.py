@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .env import BASE_DIR, VAR_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default=None)  # local.py / test.py fill it in; production requires it
@@ -278,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.fraud.tasks.train_if_new_labels",
         "schedule": 6 * 3600,
     },
+    "check-case-slas": {
+        "task": "apps.fraud.tasks.check_case_slas",
+        "schedule": 300,
+    },
 }
 
 # --------------------------------------------------------------------------------------------
@@ -414,6 +420,25 @@ if ALERT_WEBHOOK_URL and len(ALERT_WEBHOOK_SECRET) < 32:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET (32+ characters) to sign deliveries.")
+
+# --------------------------------------------------------------------------------------------
+# Cases: SLA per priority, approvals (maker-checker), routing
+# --------------------------------------------------------------------------------------------
+CASE_SLA_HOURS = {
+    "critical": env.float("CASE_SLA_HOURS_CRITICAL", default=4),
+    "high": env.float("CASE_SLA_HOURS_HIGH", default=24),
+    "medium": env.float("CASE_SLA_HOURS_MEDIUM", default=72),
+    "low": env.float("CASE_SLA_HOURS_LOW", default=168),
+}
+CASE_SLA_DUE_SOON_HOURS = env.float("CASE_SLA_DUE_SOON_HOURS", default=2)
+# Confirming fraud on a case above this amount needs a second person (as does freezing an account or
+# closing a critical case).
+CASE_APPROVAL_AMOUNT = Decimal(env("CASE_APPROVAL_AMOUNT", default="10000"))
+CASE_DEFAULT_TEAM = env("CASE_DEFAULT_TEAM", default="")  # team slug for new alert cases; else the first team
+CASE_AUTO_ASSIGN = env.bool("CASE_AUTO_ASSIGN", default=False)  # round-robin new cases to the team's analysts
+CASE_ANALYST_CAP = env.int("CASE_ANALYST_CAP", default=15)  # open cases an analyst holds before being skipped
+CASE_ATTACHMENT_MAX_MB = env.int("CASE_ATTACHMENT_MAX_MB", default=20)
+
 AWS_REGION = env("AWS_REGION", default="")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -18,8 +18,25 @@ def _flatten(detail):
     return str(detail)
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The object is not in a state that allows this."
+
+
+# A service's ValidationError with one of these codes means "not now", not "bad input": 409.
+CONFLICT_CODES = {"conflict", "invalid_state"}
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if (
+        isinstance(exc, DjangoValidationError)
+        and not hasattr(exc, "error_dict")
+        and exc.error_list
+        and all(e.code in CONFLICT_CODES for e in exc.error_list)
+    ):
+        exc = Conflict(" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(errors)
     elif isinstance(exc, Http404):

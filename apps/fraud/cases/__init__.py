@@ -1,0 +1,1 @@
+"""Case management: alerts gather into cases that a team works from its queue."""

@@ -1,0 +1,62 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from apps.accounts.models import Team
+from apps.core.forms import BootstrapFormMixin
+
+from ..choices import CaseOutcome, CasePriority
+
+
+class CaseOpenForm(BootstrapFormMixin, forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), help_text="Whose queue gets the case.")
+    title = forms.CharField(max_length=200)
+    customer_ref = forms.CharField(max_length=64, label="Customer", help_text="The bank's customer number.")
+    priority = forms.ChoiceField(choices=CasePriority.choices, initial=CasePriority.MEDIUM)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="What prompted it")
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+
+class CommentForm(BootstrapFormMixin, forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label="Comment",
+                           help_text="Mention a colleague with @their-email.")  # fmt: skip
+
+
+class ReasonForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class AssignForm(BootstrapFormMixin, forms.Form):
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none())
+    reason = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["assignee"].queryset = users
+
+
+class SnoozeForm(BootstrapFormMixin, forms.Form):
+    until = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(max_length=2000)
+
+    def clean_until(self):
+        value = self.cleaned_data["until"]
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+class ProposeForm(BootstrapFormMixin, forms.Form):
+    outcome = forms.ChoiceField(choices=CaseOutcome.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Why")
+    freeze_account = forms.BooleanField(required=False, label="Freeze the account")
+
+
+class TagForm(BootstrapFormMixin, forms.Form):
+    tags = forms.CharField(max_length=400, required=False, help_text="Comma-separated.")
+
+
+class AttachForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField()

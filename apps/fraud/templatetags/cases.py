@@ -1,0 +1,25 @@
+from django import template
+from django.utils.html import format_html
+
+from ..cases.selectors import sla_state
+
+register = template.Library()
+
+_SLA = {
+    "breached": ("cc-bad", "SLA breached"),
+    "due_soon": ("cc-warn", "Due soon"),
+    "ok": ("cc-ok", "On time"),
+    "closed": ("bg-secondary", "Closed"),
+}
+_PRIORITY = {"critical": "cc-bad", "high": "cc-warn", "medium": "cc-role", "low": "bg-secondary"}
+
+
+@register.simple_tag
+def sla_badge(case):
+    css, label = _SLA[sla_state(case)]
+    return format_html('<span class="badge {}" data-sla="{}">{}</span>', css, sla_state(case), label)
+
+
+@register.simple_tag
+def priority_badge(case):
+    return format_html('<span class="badge {}">{}</span>', _PRIORITY[case.priority], case.get_priority_display())
