@@ -89,6 +89,29 @@ def csv_upload():
 
 
 RULE_APPROVERS = roles(SUPERVISOR, COMPLIANCE)
+CASE_READERS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR)
+CASE_WORKERS = roles(ANALYST, SUPERVISOR, COMPLIANCE)
+SEE_ALL_CASES = roles(COMPLIANCE, AUDITOR)
+
+
+def _case(key):
+    return lambda w: {"pk": w[key].pk}
+
+
+def _step(key, step):
+    return lambda w: {"pk": w[key].pk, "step": step}
+
+
+def _in_days(days: int) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=days)).isoformat()
+
+
+def _new_case(w):
+    return {"team": w["team"].pk, "title": "Tip-off", "customer_ref": "C-NEW", "priority": "high"}
 TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred_at": "2026-03-04T10:00:00Z"}
 
 ROUTES: list[Route] = [
@@ -165,6 +188,144 @@ ROUTES: list[Route] = [
         ok=302,
         kwargs=lambda w: {"pk": w["model"].pk},
         data=lambda w: {"reason": "Better on last week"},
+    ),
+    # portal: cases and failed tasks
+    Route("fraud:cases", CASE_READERS),
+    Route("fraud:case_new", CASE_WORKERS),
+    Route("fraud:case_new", CASE_WORKERS, method="post", ok=302, data=_new_case),
+    Route("fraud:case_claim_next", CASE_WORKERS, method="post", ok=302),
+    Route(
+        "fraud:case_bulk_assign",
+        roles(SUPERVISOR),
+        method="post",
+        ok=302,
+        data=lambda w: {"case": [w["own_case"].pk], "assignee": w["users"][ANALYST].pk},
+    ),
+    Route(
+        "fraud:case_detail",
+        CASE_READERS,
+        kwargs=_case("own_case"),
+        other=_case("other_case"),
+        other_allowed=SEE_ALL_CASES,
+    ),
+    Route(
+        "fraud:case_step",
+        CASE_WORKERS,
+        method="post",
+        ok=302,
+        kwargs=_step("own_case", "comment"),
+        other=_step("other_case", "comment"),
+        other_allowed=roles(COMPLIANCE),
+        data=lambda w: {"body": "Looked at it"},
+    ),
+    Route("fraud:case_step", roles(SUPERVISOR), method="post", ok=302, kwargs=_step("pending_case", "approve")),
+    Route(
+        "fraud:case_step",
+        roles(SUPERVISOR),
+        method="post",
+        ok=302,
+        kwargs=_step("closed_case", "reopen"),
+        data=lambda w: {"reason": "New evidence"},
+    ),
+    Route(
+        "fraud:case_attachment",
+        CASE_READERS,
+        kwargs=_case("own_attachment"),
+        other=_case("other_attachment"),
+        other_allowed=SEE_ALL_CASES,
+    ),
+    Route("core:dead_letters", roles(AUDITOR, ADMIN)),
+    Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
+    # API: cases
+    Route("api:case-list", CASE_READERS, kind="api"),
+    Route(
+        "api:case-list",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {"team": w["team"].slug, "title": "Tip-off", "customer_ref": "C-NEW"},
+    ),
+    Route(
+        "api:case-detail",
+        CASE_READERS,
+        kind="api",
+        kwargs=_case("own_case"),
+        other=_case("other_case"),
+        other_allowed=SEE_ALL_CASES,
+    ),
+    Route("api:case-claim-next", CASE_WORKERS, kind="api", method="post"),
+    Route(
+        "api:case-claim",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        kwargs=_case("own_case"),
+        other=_case("other_case"),
+        other_allowed=roles(COMPLIANCE),
+    ),
+    Route(
+        "api:case-assign",
+        roles(SUPERVISOR),
+        kind="api",
+        method="post",
+        kwargs=_case("own_case"),
+        other=_case("other_case"),
+        data=lambda w: {"assignee": w["users"][ANALYST].pk},
+    ),
+    Route(
+        "api:case-comment",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        ok=201,
+        kwargs=_case("own_case"),
+        other=_case("other_case"),
+        other_allowed=roles(COMPLIANCE),
+        data=lambda w: {"body": "Called the customer"},
+    ),
+    Route(
+        "api:case-escalate",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        kwargs=_case("own_case"),
+        data=lambda w: {"reason": "Looks organised"},
+    ),
+    Route(
+        "api:case-snooze",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        kwargs=_case("own_case"),
+        data=lambda w: {"until": _in_days(3), "reason": "Waiting for the customer"},
+    ),
+    Route("api:case-resume", CASE_WORKERS, kind="api", method="post", kwargs=_case("escalated_case")),
+    Route(
+        "api:case-propose",
+        CASE_WORKERS,
+        kind="api",
+        method="post",
+        ok=201,
+        kwargs=_case("escalated_case"),
+        data=lambda w: {"outcome": "false_positive", "note": "Customer confirmed"},
+    ),
+    Route("api:case-approve", roles(SUPERVISOR), kind="api", method="post", kwargs=_case("pending_case")),
+    Route(
+        "api:case-reject",
+        roles(SUPERVISOR),
+        kind="api",
+        method="post",
+        kwargs=_case("pending_case"),
+        data=lambda w: {"reason": "Need the bank statement"},
+    ),
+    Route(
+        "api:case-reopen",
+        roles(SUPERVISOR),
+        kind="api",
+        method="post",
+        kwargs=_case("closed_case"),
+        data=lambda w: {"reason": "New evidence"},
     ),
     # API
     Route("api:me", SIGNED_IN, kind="api"),

@@ -88,7 +88,9 @@ def world(db):
         test_end=timezone.now(),
         metrics={"average_precision": 0.5},
     )
+    cases = _case_world(team, other_team, users)
     return {
+        **cases,
         "model": model,
         "file": tfile,
         "customer": customer,
@@ -106,6 +108,42 @@ def world(db):
         "token": token,
         "token_key": key,
         "audit_event": event,
+    }
+
+
+def _case_world(team, other_team, users) -> dict:
+    from apps.core.models import FailedTask
+    from apps.fraud.cases import services as cases
+
+    sup, analyst = users[SUPERVISOR], users[ANALYST]
+
+    def open_case(ref, priority="medium", in_team=team):
+        return cases.case_open(actor=users[COMPLIANCE], team=in_team, title=f"Case {ref}", customer_ref=ref,
+                               priority=priority)  # fmt: skip
+
+    own, other = open_case("C-OWN"), open_case("C-OTHER", in_team=other_team)
+    pending = cases.case_claim(case=open_case("C-PENDING", "critical"), actor=analyst)
+    cases.case_propose(case=pending, actor=analyst, outcome="no_action", note="Nothing found")
+    closed = cases.case_claim(case=open_case("C-CLOSED", "low"), actor=analyst)
+    cases.case_propose(case=closed, actor=analyst, outcome="false_positive", note="Known traveller")
+    escalated = cases.case_escalate(case=cases.case_claim(case=open_case("C-ESC"), actor=analyst), actor=analyst,
+                                    reason="Bigger than it looks")  # fmt: skip
+
+    def attach(case, name):
+        return cases.case_attach(case=case, actor=users[COMPLIANCE],
+                                 upload=SimpleUploadedFile(name, b"statement line 1\n", "text/plain"))  # fmt: skip
+
+    failed = FailedTask.objects.create(task_id="t-1", task_name="apps.core.tasks.ping", args=["x"], exception="E")
+    assert sup.has_perm("fraud.approve_case")
+    return {
+        "own_case": own,
+        "other_case": other,
+        "pending_case": pending,
+        "closed_case": closed,
+        "escalated_case": escalated,
+        "own_attachment": attach(own, "own.txt"),
+        "other_attachment": attach(other, "other.txt"),
+        "failed_task": failed,
     }
 
 
