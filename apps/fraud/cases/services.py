@@ -310,6 +310,7 @@ def case_claim(*, case: Case, actor) -> Case:
     _may_work(actor, case)
     with transaction.atomic():
         case = _lock(case)
+        states.next_state(case.status, "claim")
         if case.assignee_id == actor.pk:
             return case
         if case.assignee_id is not None:
