@@ -40,3 +40,47 @@ def test_api_lists_have_a_query_ceiling(admin_user, populated, url_name, ceiling
         response = api.get(reverse(url_name), {"page_size": 100})
     assert response.status_code == 200
     assert response.json()["count"] >= 8
+
+
+@pytest.fixture
+def busy_queue(db):
+    from apps.fraud.cases import services as cases
+
+    team = make_team("Queue team")
+    boss = make_user(Role.SUPERVISOR, teams=[team], email="queue-boss@bank.test")
+    analysts = [make_user(Role.ANALYST, teams=[team], email=f"q{i}@bank.test", mfa=False) for i in range(3)]
+    for i in range(60):
+        case = cases.case_open(actor=boss, team=team, title=f"Case {i}", customer_ref=f"QC-{i}",
+                               priority=["critical", "high", "medium", "low"][i % 4])  # fmt: skip
+        if i % 2:
+            cases.case_claim(case=case, actor=analysts[i % 3])
+    return boss
+
+
+@pytest.mark.parametrize("page_size", [10, 50])
+def test_the_case_queue_page_costs_the_same_queries_for_any_page_size(client, busy_queue, page_size, settings,
+                                                                      django_assert_max_num_queries):  # fmt: skip
+    settings.PORTAL_PAGE_SIZE = page_size
+    client.force_login(busy_queue)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("fraud:cases"))
+    assert response.status_code == 200 and response.text.count("CASE-") >= 10
+
+
+@pytest.mark.parametrize("page_size", [10, 100])
+def test_the_case_list_api_costs_the_same_queries_for_any_page_size(busy_queue, page_size,
+                                                                    django_assert_max_num_queries):  # fmt: skip
+    api = APIClient()
+    api.force_login(busy_queue)
+    with django_assert_max_num_queries(9):
+        response = api.get(reverse("api:case-list"), {"page_size": page_size})
+    assert response.json()["count"] == 60 and len(response.json()["results"]) == min(page_size, 60)
+
+
+def test_a_case_page_has_a_query_ceiling(client, busy_queue, django_assert_max_num_queries):
+    from apps.fraud.models import Case
+
+    case = Case.objects.filter(assignee__isnull=False).first()
+    client.force_login(busy_queue)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("fraud:case_detail", args=[case.pk])).status_code == 200
