@@ -65,6 +65,7 @@ bench: install
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/api_latency.py
 	$(PY) benchmarks/model_quality.py
+	$(PY) benchmarks/cases.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var/.os-deps

@@ -112,6 +112,8 @@ def _in_days(days: int) -> str:
 
 def _new_case(w):
     return {"team": w["team"].pk, "title": "Tip-off", "customer_ref": "C-NEW", "priority": "high"}
+
+
 TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred_at": "2026-03-04T10:00:00Z"}
 
 ROUTES: list[Route] = [

@@ -174,7 +174,8 @@ class Case(models.Model):
             ("reopen_case", "Can reopen a closed case"),
         ]
         indexes = [
-            models.Index(fields=["status", "sla_due_at", "priority_rank"], name="case_queue_idx"),
+            # The queue's order: the database walks it and stops at a page (status is checked per row).
+            models.Index(fields=["sla_due_at", "priority_rank", "id"], name="case_queue_idx"),
             models.Index(fields=["team", "status", "sla_due_at"], name="case_team_queue_idx"),
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
         ]

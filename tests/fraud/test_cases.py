@@ -190,7 +190,9 @@ def test_confirming_fraud_above_the_limit_waits_for_a_supervisor_who_is_not_the_
     settings.CASE_APPROVAL_AMOUNT = Decimal("10000")
     txn = _alerted(amount="10500.00", description="supplies", hour=11, account_number="000123456789")
     case = cases.case_claim(case=txn.alert.case, actor=supervisor)
-    proposal = cases.case_propose(case=case, actor=supervisor, outcome="fraud", note="Card testing", freeze_account=True)
+    proposal = cases.case_propose(
+        case=case, actor=supervisor, outcome="fraud", note="Card testing", freeze_account=True
+    )
     assert proposal.status == "pending" and len(proposal.approval_reasons) == 2
     case.refresh_from_db()
     assert case.status == CaseStatus.PENDING_APPROVAL
