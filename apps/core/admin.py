@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from .models import AuditEvent, WebhookDelivery
+from .models import AuditEvent, FailedTask, WebhookDelivery
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records whose changes must go through services (audited) or never change at all."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)
@@ -35,3 +48,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FailedTask)
+class FailedTaskAdmin(ReadOnlyAdmin):
+    """The dead-letter list; retry from the portal (Administration → Failed tasks), which audits it."""
+
+    list_display = ["failed_at", "task_name", "task_id", "exception", "retried_at"]
+    list_filter = ["task_name"]
+    search_fields = ["task_id", "task_name", "exception"]

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.crypto import blind_index
+from apps.core.db import retry_on_deadlock
 from apps.core.services import audit_record
 from apps.fraud import services as fraud_services
 
@@ -90,6 +91,7 @@ def internal_account(currency: str, purpose: str = "VAULT") -> BankAccount:
 
 
 # ------------------------------------------------------------------------------ the ledger
+@retry_on_deadlock
 def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kind: str, amount: Decimal,
           reference: str, description: str, customer_account: BankAccount, payee: str = "",
           location: str = "", occurred_at: datetime | None = None) -> Transaction:  # fmt: skip
@@ -194,6 +196,7 @@ def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, referen
 
 
 # ------------------------------------------------------------------------------ ingestion
+@retry_on_deadlock
 def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
     """Store and score one transaction reported by an integration. `data` is validated input."""
     from . import selectors
@@ -213,6 +216,7 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
     return txn
 
 
+@retry_on_deadlock
 def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str = Source.API) -> list[Transaction]:
     """All rows or none: a batch is one database transaction. Rows are scored in time order (so each
     sees the ones before it) and returned in the order given."""

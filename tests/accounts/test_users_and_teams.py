@@ -135,3 +135,16 @@ def test_user_list_is_paginated_and_searchable(client, admin_user):
     assert page.context["page_obj"].paginator.num_pages == 2
     found = client.get(reverse("accounts:user_list"), {"q": "bulk17"})
     assert [u.email for u in found.context["users"]] == ["bulk17@bank.test"]
+
+
+def test_users_choose_which_case_emails_they_get_on_their_profile(client, analyst):
+    from apps.accounts.selectors import notification_preferences, users_wanting
+
+    client.force_login(analyst)
+    page = client.get(reverse("accounts:profile"))
+    assert "Email notifications" in page.text
+    client.post(reverse("accounts:profile"), {"critical_case": "on", "approval": "on", "mention": "on"})
+    assert notification_preferences(analyst) == {"critical_case": True, "sla": False, "approval": True,
+                                                 "mention": True}  # fmt: skip
+    assert users_wanting([analyst.pk], "sla") == []
+    assert users_wanting([analyst.pk], "mention") == [analyst.email]

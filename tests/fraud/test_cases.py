@@ -454,3 +454,31 @@ def test_tags_are_normalised_and_filterable(team, analyst, supervisor):
     api.force_login(analyst)
     assert api.get(reverse("api:case-list"), {"tag": "ato"}).json()["count"] == 1
     assert api.get(reverse("api:case-list"), {"tag": "mule"}).json()["count"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_alerts_on_one_customer_share_one_case():
+    if connection.vendor == "sqlite":
+        pytest.skip("Needs concurrent connections to a server database; CI runs this on MariaDB.")
+    make_team("Race queue")
+    errors = []
+    barrier = threading.Barrier(6)
+
+    def ingest(i):
+        try:
+            barrier.wait()
+            _alerted(amount=f"{10500 + i}.00", description="supplies", hour=9, minute=i)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ingest, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    case = Case.objects.get(open_subject="customer:E-77")
+    assert case.alert_count == 6 and case.alerts.count() == 6
+    assert case.amount == sum(Decimal(f"{10500 + i}.00") for i in range(6))

@@ -162,7 +162,9 @@ def cases_gather(*, alerts: list[Alert]) -> list[Case]:
     for a in alerts:
         by_subject[a.subject].append(a)
     existing = {c.subject: c for c in Case.objects.select_for_update().filter(open_subject__in=list(by_subject))}
-    fresh = _open_for_alerts({s: a for s, a in by_subject.items() if s not in existing}, now)
+    fresh, lost = _open_for_alerts({s: a for s, a in by_subject.items() if s not in existing}, now)
+    if lost:  # another worker opened these a moment ago: join its cases like any open case
+        existing.update({c.subject: c for c in Case.objects.select_for_update().filter(open_subject__in=lost)})
     touched = []
     for case in existing.values():
         group = by_subject[case.subject]
@@ -189,9 +191,10 @@ def cases_gather(*, alerts: list[Alert]) -> list[Case]:
     return [*fresh, *touched]
 
 
-def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> list[Case]:
+def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> tuple[list[Case], list[str]]:
+    """Open a case per subject; returns the cases opened and the subjects another worker won."""
     if not groups:
-        return []
+        return [], []
     from apps.accounts.selectors import default_case_team
 
     team = default_case_team()
@@ -206,28 +209,21 @@ def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> list[Case
         with transaction.atomic():
             Case.objects.bulk_create(fresh, batch_size=1000)
     except IntegrityError:
-        # Another worker opened a case on one of these subjects a moment ago: take them one by one.
-        return _open_one_by_one(fresh)
-    _after_open(fresh, team.pk if team else None, actor=None)
-    return fresh
-
-
-def _open_one_by_one(fresh: list[Case]) -> list[Case]:
-    opened = []
-    for case in fresh:
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-        except IntegrityError:
+        # A concurrent worker opened a case on one of these subjects: insert one by one.
+        opened, lost = [], []
+        for case in fresh:
             case.pk = None
-            other = Case.objects.select_for_update().get(open_subject=case.subject)
-            Case.objects.filter(pk=other.pk).update(amount=other.amount + case.amount,
-                                                    alert_count=other.alert_count + case.alert_count)  # fmt: skip
-            opened.append(other)
-            continue
-        _after_open([case], case.team_id, actor=None)
-        opened.append(case)
-    return opened
+            try:
+                with transaction.atomic():
+                    case.save(force_insert=True)
+            except IntegrityError:
+                lost.append(case.subject)
+            else:
+                opened.append(case)
+        _after_open(opened, team.pk if team else None, actor=None)
+        return opened, lost
+    _after_open(fresh, team.pk if team else None, actor=None)
+    return fresh, []
 
 
 def _after_open(cases: list[Case], team_id: int | None, *, actor) -> None:
