@@ -340,7 +340,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Customer risk rating and alert severity share the values low / medium / high.
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "apps.fraud.choices.Severity"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "apps.fraud.choices.Severity",
+        "CaseKindEnum": "apps.fraud.choices.CaseKind",
+        "TransactionKindEnum": "apps.transactions.choices.TransactionKind",
+        "CaseStatusEnum": "apps.fraud.choices.CaseStatus",
+        "CasePriorityEnum": "apps.fraud.choices.CasePriority",
+        "CaseOutcomeEnum": "apps.fraud.choices.CaseOutcome",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 

@@ -91,7 +91,7 @@ class ProposeSerializer(serializers.Serializer):
     freeze_account = serializers.BooleanField(default=False)
 
 
-class ReasonSerializer(serializers.Serializer):
+class CaseReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -168,11 +168,13 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
         return idempotent(request, f"cases.{case.pk}.comment", work)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.change_case")])
     def escalate(self, request, pk=None):
         case = self.get_object()
-        return self._respond(services.case_escalate(case=case, actor=request.user, **_valid(ReasonSerializer, request)))
+        return self._respond(
+            services.case_escalate(case=case, actor=request.user, **_valid(CaseReasonSerializer, request))
+        )
 
     @extend_schema(request=SnoozeSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.change_case")])
@@ -180,11 +182,13 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         case = self.get_object()
         return self._respond(services.case_snooze(case=case, actor=request.user, **_valid(SnoozeSerializer, request)))
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.change_case")])
     def resume(self, request, pk=None):
         case = self.get_object()
-        return self._respond(services.case_resume(case=case, actor=request.user, **_valid(ReasonSerializer, request)))
+        return self._respond(
+            services.case_resume(case=case, actor=request.user, **_valid(CaseReasonSerializer, request))
+        )
 
     @extend_schema(request=ProposeSerializer, responses={201: CaseDetailSerializer})
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.change_case")])
@@ -197,22 +201,26 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
         return idempotent(request, f"cases.{case.pk}.propose", work)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.approve_case")])
     def approve(self, request, pk=None):
         case = self.get_object()
-        return self._respond(services.case_approve(case=case, actor=request.user, **_valid(ReasonSerializer, request)))
+        return self._respond(
+            services.case_approve(case=case, actor=request.user, **_valid(CaseReasonSerializer, request))
+        )
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.approve_case")])
     def reject(self, request, pk=None):
         """Send the proposed decision back to review, with the reason."""
         case = self.get_object()
-        data = _valid(ReasonSerializer, request)
+        data = _valid(CaseReasonSerializer, request)
         return self._respond(services.case_send_back(case=case, actor=request.user, **data))
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CaseReasonSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[requires("fraud.reopen_case")])
     def reopen(self, request, pk=None):
         case = self.get_object()
-        return self._respond(services.case_reopen(case=case, actor=request.user, **_valid(ReasonSerializer, request)))
+        return self._respond(
+            services.case_reopen(case=case, actor=request.user, **_valid(CaseReasonSerializer, request))
+        )

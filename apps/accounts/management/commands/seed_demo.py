@@ -10,7 +10,7 @@ from apps.accounts.models import Team, User
 
 DEMO_PASSWORD = "demo-pass-2026!"  # noqa: S105 - documented demo credential, refused in production
 DEMO_USERS = [
-    ("analyst@demo.bank", "Ada Analyst", [Role.ANALYST], ["Cheque fraud"]),
+    ("analyst@demo.bank", "Ada Analyst", [Role.ANALYST], ["Cheque fraud", "Card fraud"]),
     ("supervisor@demo.bank", "Sam Supervisor", [Role.SUPERVISOR], ["Cheque fraud", "Card fraud"]),
     ("compliance@demo.bank", "Cora Compliance", [Role.COMPLIANCE], []),
     ("auditor@demo.bank", "Aldo Auditor", [Role.AUDITOR], []),
