@@ -536,6 +536,11 @@ def case_propose(*, case: Case, actor, outcome: str, note: str, freeze_account: 
     return proposal
 
 
+def _may_review(actor, case: Case) -> None:
+    if not actor.has_perm("fraud.approve_case") or not has_object_perm(actor, case, "view"):
+        raise PermissionDenied("Only a supervisor of this case's team reviews its decisions.")
+
+
 def _pending(case: Case) -> CaseProposal:
     proposal = CaseProposal.objects.select_for_update().filter(case=case, status=ProposalStatus.PENDING).first()
     if proposal is None:
@@ -545,10 +550,7 @@ def _pending(case: Case) -> CaseProposal:
 
 def case_approve(*, case: Case, actor, reason: str = "") -> Case:
     """Maker-checker: a supervisor who is not the proposer approves; the decision is applied."""
-    if not actor.has_perm("fraud.approve_case"):
-        raise PermissionDenied("Only supervisors approve decisions.")
-    if not has_object_perm(actor, case, "view"):
-        raise PermissionDenied("You may not approve decisions on this case.")
+    _may_review(actor, case)
     with transaction.atomic():
         case = _lock(case)
         last = case.proposals.order_by("-id").first()
@@ -567,10 +569,7 @@ def case_approve(*, case: Case, actor, reason: str = "") -> Case:
 
 def case_send_back(*, case: Case, actor, reason: str) -> Case:
     """The approver disagrees: the case returns to review with the reason."""
-    if not actor.has_perm("fraud.approve_case"):
-        raise PermissionDenied("Only supervisors send decisions back.")
-    if not has_object_perm(actor, case, "view"):
-        raise PermissionDenied("You may not review decisions on this case.")
+    _may_review(actor, case)
     reason = _need_reason(reason, "send it back")
     with transaction.atomic():
         case = _lock(case)
@@ -624,24 +623,26 @@ def cases_check_sla(*, now: datetime | None = None) -> dict[str, int]:
     """Wake snoozed cases, then tell people about SLAs due soon and breached: once each per case (a
     conditional UPDATE marks it, so overlapping runs never send twice)."""
     now = now or timezone.now()
-    woken = cases_wake_snoozed(now=now)
     live = Case.objects.filter(status__in=OPEN_CASE_STATUSES).exclude(status=CaseStatus.SNOOZED)
     soon = now + timedelta(hours=settings.CASE_SLA_DUE_SOON_HOURS)
-    sent = {"woken": woken, "due_soon": 0, "breached": 0}
-    for case in live.filter(sla_breached_at__isnull=True, sla_due_at__lte=now).select_related("team"):
-        with transaction.atomic():
-            if Case.objects.filter(pk=case.pk, sla_breached_at__isnull=True).update(sla_breached_at=now):
-                _event(case, "sla_breached", None, f"SLA breached (due {case.sla_due_at:%Y-%m-%d %H:%M} UTC)")
-                _notify("case.sla_breached", case, [case.assignee_id, *_supervisor_ids(case)])
-                sent["breached"] += 1
+    sent = {"woken": cases_wake_snoozed(now=now), "due_soon": 0, "breached": 0}
+    for case in live.filter(sla_breached_at__isnull=True, sla_due_at__lte=now):
+        sent["breached"] += _sla_notice(case, "sla_breached_at", now, "breached",
+                                        [case.assignee_id, *_supervisor_ids(case)])  # fmt: skip
     due = live.filter(
         sla_warned_at__isnull=True, sla_breached_at__isnull=True, sla_due_at__gt=now, sla_due_at__lte=soon
     )
     for case in due:
-        with transaction.atomic():
-            if Case.objects.filter(pk=case.pk, sla_warned_at__isnull=True).update(sla_warned_at=now):
-                _event(case, "sla_due_soon", None, f"SLA due {case.sla_due_at:%Y-%m-%d %H:%M} UTC")
-                recipients = [case.assignee_id] if case.assignee_id else _supervisor_ids(case)
-                _notify("case.sla_due_soon", case, recipients)
-                sent["due_soon"] += 1
+        sent["due_soon"] += _sla_notice(case, "sla_warned_at", now, "due_soon",
+                                        [case.assignee_id] if case.assignee_id else _supervisor_ids(case))  # fmt: skip
     return sent
+
+
+def _sla_notice(case: Case, mark: str, now: datetime, state: str, recipients: list) -> int:
+    with transaction.atomic():
+        if not Case.objects.filter(pk=case.pk, **{f"{mark}__isnull": True}).update(**{mark: now}):
+            return 0  # another run sent it
+        label = "SLA breached" if state == "breached" else "SLA due soon"
+        _event(case, f"sla_{state}", None, f"{label} (due {case.sla_due_at:%Y-%m-%d %H:%M} UTC)")
+        _notify(f"case.sla_{state}", case, recipients)
+    return 1
