@@ -34,8 +34,9 @@ class CaseFilterSet(django_filters.FilterSet):
     """Shared by the queue page and /api/v1/cases/."""
 
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices)
+    # distinct=False: no join multiplies rows here, and DISTINCT would make MariaDB sort every case.
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=CaseKind.choices, label="Type")
     assignee = django_filters.CharFilter(method="by_assignee", label="Assignee (me, none or a user id)")
     team = django_filters.NumberFilter(field_name="team_id")
