@@ -63,8 +63,8 @@ def _lock(case: Case) -> Case:
 
 def _event(case: Case, kind: str, actor, body: str = "", **data) -> CaseEvent:
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return CaseEvent.objects.create(case=case, kind=kind, actor=user, actor_name=user.get_username() if user else
-                                    "system", body=body, data=data)  # fmt: skip
+    name = user.get_username() if user else "system"
+    return CaseEvent.objects.create(case=case, kind=kind, actor=user, actor_name=name, body=body, data=data)
 
 
 def _transition(case: Case, action: str, actor, *, reason: str = "", data: dict | None = None, **changes) -> Case:
