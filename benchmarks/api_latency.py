@@ -1,7 +1,8 @@
 """Single-transaction API latency under load: gunicorn (2 workers) on loopback, an open-loop load of
 BENCH_RPS (default 100) requests per second for BENCH_SECONDS (default 20), each one POST
-/api/v1/transactions/ (validated, scored, stored, alerted). Latency counts from the moment a request
-was due, so a stalled server cannot hide its queue (no coordinated omission)."""
+/api/v1/transactions/ (validated, scored, stored; one in 50 alerts and opens or joins a case). Latency
+counts from the moment a request was due, so a stalled server cannot hide its queue (no coordinated
+omission). With DATABASE_URL set, the server runs on a throw-away database on that server."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def main() -> None:
 
     env = {**os.environ, "CHEQUECLOUD_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "chequecloud.settings.local",
            "DEBUG": "0", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    from django.db import connection
+
+    if connection.vendor != "sqlite":  # the server runs on the throw-away test database set up above
+        base, _, _name = os.environ["DATABASE_URL"].rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{connection.settings_dict['NAME']}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "chequecloud.wsgi:application", "--workers", "2", "--bind",
          f"127.0.0.1:{PORT}", "--log-level", "warning", "--env", "DJANGO_SETTINGS_MODULE=chequecloud.settings.local"],
@@ -78,8 +84,11 @@ def _load(key: str, rps: int, seconds: int):
         rng = random.Random()
         while (item := due.get()) is not None:
             scheduled, n = item
+            # One in 50 is a large "gift card" payment: it alerts and opens or joins a case.
+            amount = "12500.00" if n % 50 == 0 else f"{rng.uniform(1, 300):.2f}"
             body = json.dumps({"external_id": f"B{n}", "customer_ref": f"C{rng.randrange(500)}",
-                               "terminal_id": f"T{rng.randrange(200)}", "amount": f"{rng.uniform(1, 300):.2f}",
+                               "terminal_id": f"T{rng.randrange(200)}", "amount": amount,
+                               "description": "gift card" if n % 50 == 0 else "",
                                "occurred_at": "2026-03-04T12:00:00Z"})  # fmt: skip
             try:
                 conn.request("POST", "/api/v1/transactions/", body,

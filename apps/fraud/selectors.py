@@ -63,24 +63,31 @@ def current_of(txn) -> Current:
 
 
 def features_from_db(txn) -> dict[str, Any]:
-    """Features of one transaction, its history read from the database (two indexed queries)."""
+    """Features of one transaction, its customer's and terminal's history read from the database in one
+    query (each side on its own index), then split by which window each row belongs to."""
+    from django.db.models import Q
+
     from apps.transactions.models import Transaction
 
     t = txn.occurred_at
-    prior = Transaction.objects.filter(occurred_at__lt=t)
-    if txn.pk is not None:
-        prior = prior.exclude(pk=txn.pk)
-    customer = (
-        [_event(r) for r in prior.filter(customer_ref=txn.customer_ref, occurred_at__gte=t - CUSTOMER_WINDOW)
-         .values(*HISTORY_FIELDS)]
-        if txn.customer_ref else []
-    )  # fmt: skip
-    terminal = (
-        [_event(r) for r in prior.filter(
-            terminal_id=txn.terminal_id, occurred_at__gte=t - TERMINAL_DELAY - TERMINAL_WINDOW
-        ).values(*HISTORY_FIELDS)]
-        if txn.terminal_id else []
-    )  # fmt: skip
+    customer_since, terminal_since = t - CUSTOMER_WINDOW, t - TERMINAL_DELAY - TERMINAL_WINDOW
+    match = Q(pk__in=[])
+    if txn.customer_ref:
+        match |= Q(customer_ref=txn.customer_ref, occurred_at__gte=customer_since)
+    if txn.terminal_id:
+        match |= Q(terminal_id=txn.terminal_id, occurred_at__gte=terminal_since)
+    customer: list[Event] = []
+    terminal: list[Event] = []
+    if txn.customer_ref or txn.terminal_id:
+        prior = Transaction.objects.filter(match, occurred_at__lt=t)
+        if txn.pk is not None:
+            prior = prior.exclude(pk=txn.pk)
+        for row in prior.values(*HISTORY_FIELDS, "customer_ref"):
+            event = _event(row)
+            if txn.customer_ref and row["customer_ref"] == txn.customer_ref and row["occurred_at"] >= customer_since:
+                customer.append(event)
+            if txn.terminal_id and row["terminal_id"] == txn.terminal_id and row["occurred_at"] >= terminal_since:
+                terminal.append(event)
     return compute(current_of(txn), customer, terminal, timezone.get_default_timezone())
 
 

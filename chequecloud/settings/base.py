@@ -104,7 +104,10 @@ elif _db["ENGINE"] == "django.db.backends.mysql":
         "isolation_level": "read committed",
     }
     _db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": _db["OPTIONS"]["collation"]}
-_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A server database keeps each worker's connection for a minute (checked before reuse): opening one per
+# request costs a TCP handshake, authentication and the session settings above on every request.
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if _db["ENGINE"] == "django.db.backends.mysql" else 0)
+_db["CONN_HEALTH_CHECKS"] = True
 _db["ATOMIC_REQUESTS"] = False  # services own their transactions (STYLE: what to avoid)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -115,7 +118,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://chequecloud")
 # --------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "apps.accounts.backends.PortalAuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

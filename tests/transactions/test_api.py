@@ -178,3 +178,25 @@ def test_concurrent_repeats_with_one_key_store_one_transaction(feed):
     assert all(
         b["id"] == bodies[statuses.index(201)]["id"] for b, st in zip(bodies, statuses, strict=True) if st == 201
     )
+
+
+@pytest.mark.parametrize(("amount", "description", "at", "alerts"), [
+    ("42.50", "groceries", "2026-03-04T12:00:00Z", False),
+    ("12000.00", "gift card", "2026-03-04T23:30:00Z", True),
+])  # fmt: skip
+def test_the_fast_transaction_answer_matches_the_declared_serializer(feed, checking, amount, description, at, alerts):
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from apps.transactions.api.serializers import TransactionSerializer
+
+    body = {"customer_ref": "C-1001", "account_number": "000123456789", "amount": amount,
+            "description": description, "occurred_at": at}  # fmt: skip
+    answered = feed.post(reverse("api:transaction-list"), body, format="json").json()
+    txn = Transaction.objects.select_related("account", "alert").get(pk=answered["id"])
+    request = APIRequestFactory().get("/")
+    serializer = TransactionSerializer(txn, context={"request": request})
+    declared = serializers.ModelSerializer.to_representation(serializer, txn)  # DRF's own field-by-field path
+    assert serializer.data == declared
+    assert answered == {**declared, "url": answered["url"]}
+    assert (declared["alert"] is not None) == alerts and declared["account"] == "••••6789"

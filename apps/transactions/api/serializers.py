@@ -48,6 +48,35 @@ class TransactionSerializer(serializers.ModelSerializer):
     def get_account(self, obj) -> str | None:
         return obj.account.masked_number if obj.account_id else None
 
+    def to_representation(self, instance):
+        """The hot path of ingestion answers: the same fields and formats as the declared ones (a test
+        compares the two), built directly instead of through DRF's per-request field construction."""
+        return transaction_as_json(instance, self.context.get("request"))
+
+
+_DATETIME = serializers.DateTimeField()
+_AMOUNT = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+def transaction_as_json(txn: Transaction, request=None) -> dict:
+    from django.urls import reverse
+
+    url = reverse("api:transaction-detail", args=[txn.pk])
+    try:
+        alert = txn.alert.pk
+    except Transaction.alert.RelatedObjectDoesNotExist:
+        alert = None
+    return {
+        "id": txn.pk, "url": request.build_absolute_uri(url) if request is not None else url, "display": str(txn),
+        "external_id": txn.external_id, "source": txn.source, "kind": txn.kind, "customer_ref": txn.customer_ref,
+        "account": txn.account.masked_number if txn.account_id else None, "terminal_id": txn.terminal_id,
+        "payee": txn.payee, "amount": _AMOUNT.to_representation(txn.amount), "currency": txn.currency,
+        "occurred_at": _DATETIME.to_representation(txn.occurred_at), "location": txn.location,
+        "description": txn.description, "decision": txn.decision, "score": txn.score, "reasons": txn.reasons,
+        "rule_set_version": txn.rule_set_version, "model_version": txn.model_version, "alert": alert,
+        "label": txn.label, "created_at": _DATETIME.to_representation(txn.created_at),
+    }  # fmt: skip
+
 
 class CustomerSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:customer-detail")
