@@ -41,3 +41,44 @@ def retry_on_deadlock(fn=None, *, attempts: int = 4):
         return wrapper
 
     return decorate(fn) if fn is not None else decorate
+
+
+def bulk_insert(objs: list, *, batch_size: int = 2000) -> None:
+    """INSERT unsaved model instances with one `executemany` per batch, converting only the values the
+    database needs converted (dates, JSON). For hot ingestion paths where Django's `bulk_create`
+    spends most of its time preparing SQL; the objects get no primary key (use `bulk_create` for the
+    rows whose ids you need). A test holds the stored rows equal to `bulk_create`'s."""
+    if not objs:
+        return
+    from django.db import connections, models, router
+
+    model = type(objs[0])
+    conn = connections[router.db_for_write(model)]
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField | models.SmallAutoField))
+    ]
+    ops = conn.ops
+
+    def converter(field):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return lambda obj, f=field: f.get_db_prep_save(f.pre_save(obj, True), conn)
+        name = field.attname
+        if isinstance(field, models.DateTimeField):
+            return lambda obj: ops.adapt_datetimefield_value(getattr(obj, name))
+        if isinstance(field, models.JSONField):
+            return lambda obj, enc=field.encoder: ops.adapt_json_value(getattr(obj, name), enc)
+        if isinstance(field, models.CharField | models.TextField | models.IntegerField | models.BooleanField
+                      | models.DecimalField | models.ForeignKey):  # fmt: skip
+            return lambda obj: getattr(obj, name)
+        return lambda obj, f=field: f.get_db_prep_save(getattr(obj, f.attname), conn)
+
+    convert = [converter(f) for f in fields]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    # Only quoted model metadata goes into the statement; every value is a bound parameter.
+    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    with conn.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            cursor.executemany(sql, [tuple(c(o) for c in convert) for o in objs[start : start + batch_size]])

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.db import bulk_insert
 from apps.core.services import audit_record, model_snapshot
 
 from . import selectors
@@ -75,8 +76,9 @@ def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str
 
 def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
     """Score unsaved transactions in time order with in-memory history (`selectors.FeatureState`) and
-    the active model (one batched prediction), then insert them and their alerts in bulk (one INSERT
-    each, no UPDATE). Call inside the caller's transaction."""
+    the active model (one batched prediction), then insert them and their alerts in bulk (no UPDATE).
+    Only transactions that raised an alert get their primary key set. Call inside the caller's
+    transaction."""
     if not txns:
         return [], []
     from apps.transactions.models import Transaction
@@ -94,10 +96,13 @@ def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
         state.add(txn)
     probs = model.probabilities(feats) if model is not None else [None] * len(ordered)
     alerts = [a for t, f, p in zip(ordered, feats, probs, strict=True) if (a := assess(t, f, rules, version, model, p))]
-    created = Transaction.objects.bulk_create(txns, batch_size=2000)
+    # Rows with an alert need their ids (the alerts point at them); the rest go in by executemany.
+    alerted = {id(a.transaction) for a in alerts}
+    Transaction.objects.bulk_create([t for t in txns if id(t) in alerted], batch_size=2000)
+    bulk_insert([t for t in txns if id(t) not in alerted])
     Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
     alerts_raised(alerts)
-    return created, alerts
+    return txns, alerts
 
 
 def transaction_store_scored(txn) -> Alert | None:
