@@ -53,7 +53,8 @@ def rule_set_version(rules: list[CompiledRule]) -> str:
 
 def _event(row: dict[str, Any]) -> Event:
     fraud_at = row["labelled_at"] if row["label"] == "fraud" else None
-    return Event(row["occurred_at"], row["amount"], row["location"], row["payee"], row["terminal_id"], fraud_at)
+    event = Event(row["occurred_at"], row["amount"], row["location"], row["payee"], row["terminal_id"], fraud_at)
+    return event.with_clock(timezone.get_default_timezone())
 
 
 def current_of(txn) -> Current:

@@ -59,6 +59,15 @@ class Event:
     payee: str = ""
     terminal_id: str = ""
     is_fraud_known_at: datetime | None = None  # when it was labelled fraud, if it was
+    # The time of day in the bank's zone as a point on the 24-hour circle (sin, cos), worked out once
+    # when the event is made (`with_clock`) rather than for every later transaction that looks back.
+    clock: tuple[float, float] | None = None
+
+    def with_clock(self, tz: ZoneInfo) -> Event:
+        local = self.occurred_at.astimezone(tz)
+        angle = (local.hour + local.minute / 60) / 24 * 2 * math.pi
+        return Event(self.occurred_at, self.amount, self.location, self.payee, self.terminal_id,
+                     self.is_fraud_known_at, (math.sin(angle), math.cos(angle)))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,16 +82,18 @@ class Current:
     terminal_id: str = ""
 
 
-def _window(history: Sequence[Event], start: datetime, end: datetime) -> list[Event]:
-    return [e for e in history if start <= e.occurred_at < end]
-
-
 def _circular_hour_distance(a: float, b: float) -> float:
     d = abs(a - b) % 24
     return min(d, 24 - d)
 
 
+def _clock(event: Event, tz: ZoneInfo) -> tuple[float, float]:
+    return event.clock if event.clock is not None else event.with_clock(tz).clock  # type: ignore[return-value]
+
+
 def compute(current: Current, customer_history: Sequence[Event], terminal_history: Sequence[Event], tz: ZoneInfo):
+    """The features of `current` given its customer's and terminal's earlier events (in any order).
+    One pass over each history: this runs once per ingested row."""
     t = current.occurred_at
     local = t.astimezone(tz)
     f: dict[str, Any] = {
@@ -98,29 +109,58 @@ def compute(current: Current, customer_history: Sequence[Event], terminal_histor
         "is_weekend": local.weekday() >= 5,
         "is_night": local.hour >= 22 or local.hour < 6,
     }
-    past = _window(customer_history, t - CUSTOMER_WINDOW, t)
-    for label, span in (("1h", HOUR), ("1d", DAY), ("7d", 7 * DAY), ("30d", CUSTOMER_WINDOW)):
-        events = [e for e in past if e.occurred_at >= t - span]
-        f[f"cust_count_{label}"] = len(events)
-        f[f"cust_sum_{label}"] = sum((e.amount for e in events), Decimal("0"))
-    avg = f["cust_sum_30d"] / len(past) if past else None
+    since_30d, since_7d, since_1d, since_1h = t - CUSTOMER_WINDOW, t - 7 * DAY, t - DAY, t - HOUR
+    zero = Decimal("0")
+    n30 = n7 = n1d = n1h = 0
+    s30 = s7 = s1d = s1h = zero
+    sin_sum = cos_sum = 0.0
+    locations: set[str] = set()
+    payees: set[str] = set()
+    for e in customer_history:
+        at = e.occurred_at
+        if not since_30d <= at < t:
+            continue
+        amount = e.amount
+        n30 += 1
+        s30 += amount
+        if at >= since_7d:
+            n7 += 1
+            s7 += amount
+            if at >= since_1d:
+                n1d += 1
+                s1d += amount
+                if at >= since_1h:
+                    n1h += 1
+                    s1h += amount
+        x, y = _clock(e, tz)
+        sin_sum += x
+        cos_sum += y
+        locations.add(e.location)
+        payees.add(e.payee)
+    f.update(cust_count_1h=n1h, cust_sum_1h=s1h, cust_count_1d=n1d, cust_sum_1d=s1d, cust_count_7d=n7,
+             cust_sum_7d=s7, cust_count_30d=n30, cust_sum_30d=s30)  # fmt: skip
+    avg = s30 / n30 if n30 else None
     f["cust_avg_amount_30d"] = avg.quantize(Decimal("0.01")) if avg is not None else None
     f["amount_to_avg_ratio"] = round(float(current.amount / avg), 3) if avg else None
-    if len(past) >= 3:
-        hours = [e.occurred_at.astimezone(tz).hour + e.occurred_at.astimezone(tz).minute / 60 for e in past]
-        angle = math.atan2(
-            sum(math.sin(h / 24 * 2 * math.pi) for h in hours), sum(math.cos(h / 24 * 2 * math.pi) for h in hours)
-        )
-        usual = (angle / (2 * math.pi) * 24) % 24
+    if n30 >= 3:
+        usual = (math.atan2(sin_sum, cos_sum) / (2 * math.pi) * 24) % 24
         f["hour_deviation"] = round(_circular_hour_distance(local.hour + local.minute / 60, usual), 2)
     else:
         f["hour_deviation"] = None
-    f["is_new_location"] = bool(current.location and past and current.location not in {e.location for e in past})
-    f["is_new_payee"] = bool(current.payee and past and current.payee not in {e.payee for e in past})
+    f["is_new_location"] = bool(current.location and n30 and current.location not in locations)
+    f["is_new_payee"] = bool(current.payee and n30 and current.payee not in payees)
 
-    f["term_count_1d"] = len(_window(terminal_history, t - DAY, t)) if current.terminal_id else 0
-    delayed = _window(terminal_history, t - TERMINAL_DELAY - TERMINAL_WINDOW, t - TERMINAL_DELAY)
-    frauds = sum(1 for e in delayed if e.is_fraud_known_at is not None and e.is_fraud_known_at <= t)
+    day_count = delayed = frauds = 0
+    since_delayed, until_delayed = t - TERMINAL_DELAY - TERMINAL_WINDOW, t - TERMINAL_DELAY
+    for e in terminal_history:
+        at = e.occurred_at
+        if since_1d <= at < t:
+            day_count += 1
+        if since_delayed <= at < until_delayed:
+            delayed += 1
+            if e.is_fraud_known_at is not None and e.is_fraud_known_at <= t:
+                frauds += 1
+    f["term_count_1d"] = day_count if current.terminal_id else 0
     f["term_fraud_count_28d"] = frauds
-    f["term_fraud_rate_28d"] = round(frauds / len(delayed), 4) if delayed else 0.0
+    f["term_fraud_rate_28d"] = round(frauds / delayed, 4) if delayed else 0.0
     return f

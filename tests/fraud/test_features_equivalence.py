@@ -1,0 +1,104 @@
+"""The one-pass `compute()` gives exactly what the straightforward version (kept here as the oracle)
+gave, on random histories: same counts, same Decimal sums, same floats."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from apps.fraud.rules.features import (
+    CUSTOMER_WINDOW,
+    DAY,
+    HOUR,
+    TERMINAL_DELAY,
+    TERMINAL_WINDOW,
+    Current,
+    Event,
+    compute,
+)
+
+
+def _ref_window(history: Sequence[Event], start: datetime, end: datetime) -> list[Event]:
+    return [e for e in history if start <= e.occurred_at < end]
+
+
+def _ref_distance(a: float, b: float) -> float:
+    d = abs(a - b) % 24
+    return min(d, 24 - d)
+
+
+def reference_compute(
+    current: Current, customer_history: Sequence[Event], terminal_history: Sequence[Event], tz: ZoneInfo
+):
+    t = current.occurred_at
+    local = t.astimezone(tz)
+    f: dict[str, Any] = {
+        "amount": current.amount,
+        "currency": current.currency,
+        "kind": current.kind,
+        "description": current.description,
+        "location": current.location,
+        "payee": current.payee,
+        "terminal_id": current.terminal_id,
+        "hour": local.hour,
+        "weekday": local.weekday(),
+        "is_weekend": local.weekday() >= 5,
+        "is_night": local.hour >= 22 or local.hour < 6,
+    }
+    past = _ref_window(customer_history, t - CUSTOMER_WINDOW, t)
+    for label, span in (("1h", HOUR), ("1d", DAY), ("7d", 7 * DAY), ("30d", CUSTOMER_WINDOW)):
+        events = [e for e in past if e.occurred_at >= t - span]
+        f[f"cust_count_{label}"] = len(events)
+        f[f"cust_sum_{label}"] = sum((e.amount for e in events), Decimal("0"))
+    avg = f["cust_sum_30d"] / len(past) if past else None
+    f["cust_avg_amount_30d"] = avg.quantize(Decimal("0.01")) if avg is not None else None
+    f["amount_to_avg_ratio"] = round(float(current.amount / avg), 3) if avg else None
+    if len(past) >= 3:
+        hours = [e.occurred_at.astimezone(tz).hour + e.occurred_at.astimezone(tz).minute / 60 for e in past]
+        angle = math.atan2(
+            sum(math.sin(h / 24 * 2 * math.pi) for h in hours), sum(math.cos(h / 24 * 2 * math.pi) for h in hours)
+        )
+        usual = (angle / (2 * math.pi) * 24) % 24
+        f["hour_deviation"] = round(_ref_distance(local.hour + local.minute / 60, usual), 2)
+    else:
+        f["hour_deviation"] = None
+    f["is_new_location"] = bool(current.location and past and current.location not in {e.location for e in past})
+    f["is_new_payee"] = bool(current.payee and past and current.payee not in {e.payee for e in past})
+
+    f["term_count_1d"] = len(_ref_window(terminal_history, t - DAY, t)) if current.terminal_id else 0
+    delayed = _ref_window(terminal_history, t - TERMINAL_DELAY - TERMINAL_WINDOW, t - TERMINAL_DELAY)
+    frauds = sum(1 for e in delayed if e.is_fraud_known_at is not None and e.is_fraud_known_at <= t)
+    f["term_fraud_count_28d"] = frauds
+    f["term_fraud_rate_28d"] = round(frauds / len(delayed), 4) if delayed else 0.0
+    return f
+
+
+def _history(rng: random.Random, now: datetime, n: int, clocked: bool, tz: ZoneInfo) -> list[Event]:
+    events = []
+    for _ in range(n):
+        at = now - timedelta(minutes=rng.randint(-120, 70 * 24 * 60))  # some after `now`: must be ignored
+        known = at + timedelta(days=rng.randint(0, 14)) if rng.random() < 0.2 else None
+        e = Event(at, Decimal(rng.randint(1, 2_000_000)) / 100, rng.choice(["", "Oslo", "Paris", "Lagos"]),
+                  rng.choice(["", "Shop", "Casino"]), rng.choice(["T1", "T2"]), known)  # fmt: skip
+        events.append(e.with_clock(tz) if clocked else e)
+    rng.shuffle(events)
+    return events
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_one_pass_compute_matches_the_reference(seed):
+    rng = random.Random(seed)
+    tz = ZoneInfo(rng.choice(["UTC", "Europe/Oslo", "America/New_York", "Asia/Kolkata"]))
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 20000))
+    customer = _history(rng, now, rng.choice([0, 1, 2, 3, 10, 60]), rng.random() < 0.5, tz)
+    terminal = _history(rng, now, rng.choice([0, 5, 80]), rng.random() < 0.5, tz)
+    current = Current(now, Decimal(rng.randint(1, 2_000_000)) / 100, location=rng.choice(["", "Oslo", "Rome"]),
+                      payee=rng.choice(["", "Shop", "New"]), terminal_id=rng.choice(["", "T1"]))  # fmt: skip
+    assert compute(current, customer, terminal, tz) == reference_compute(current, customer, terminal, tz)
