@@ -37,6 +37,7 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
     page.get_by_role("link", name="Cases").click()
     expect(page.get_by_test_id("case-table")).to_contain_text(case.reference)
     expect(page.get_by_test_id("case-table")).to_contain_text("Critical")
+    screenshot(page, "portal-queue")
     page.get_by_test_id("claim-next").click()
     expect(page.get_by_role("heading", name=re.compile(case.reference))).to_be_visible()
     expect(page.get_by_test_id("case-assignee")).to_have_text("Ana Analyst")
