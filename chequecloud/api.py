@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
+from apps.cheques.api.views import ChequeViewSet
 from apps.core.api.views import AuditEventViewSet
 from apps.fraud.api.cases import CaseViewSet
 from apps.fraud.api.views import AlertViewSet, ModelVersionViewSet, RuleViewSet
@@ -25,6 +26,7 @@ router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("transaction-files", TransactionFileViewSet, basename="transactionfile")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("cases", CaseViewSet, basename="case")
+router.register("cheques", ChequeViewSet, basename="cheque")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("models", ModelVersionViewSet, basename="modelversion")
 

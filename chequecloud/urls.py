@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.transactions.urls")),
     path("", include("apps.fraud.urls")),
+    path("", include("apps.cheques.urls")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(("chequecloud.api", "api"), namespace="api")),

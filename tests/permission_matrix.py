@@ -82,6 +82,12 @@ EXPENSE_CSV = (
 )
 
 
+def cheque_upload():
+    from tests.cheques.images import cheque_image, upload
+
+    return upload(cheque_image())
+
+
 def csv_upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -238,6 +244,19 @@ ROUTES: list[Route] = [
     ),
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
     Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
+    # API: cheques, and their signed image links
+    Route("api:cheque-list", MONEY_READERS, kind="api"),
+    Route(
+        "api:cheque-list",
+        roles(ANALYST, SUPERVISOR),  # the matrix's token has no cheques:write scope
+        kind="api",
+        method="post",
+        ok=201,
+        multipart=True,
+        data=lambda w: {"front": cheque_upload()},
+    ),
+    Route("api:cheque-detail", MONEY_READERS, kind="api", kwargs=_case("cheque")),
+    Route("cheques:image", SIGNED_IN, kind="public", kwargs=lambda w: {"token": w["cheque_image_token"]}),
     # API: cases
     Route("api:case-list", CASE_READERS, kind="api"),
     Route(

@@ -133,6 +133,11 @@ def _case_world(team, other_team, users) -> dict:
         return cases.case_attach(case=case, actor=users[COMPLIANCE],
                                  upload=SimpleUploadedFile(name, b"statement line 1\n", "text/plain"))  # fmt: skip
 
+    from apps.cheques import selectors as cheque_selectors
+    from apps.cheques import services as cheque_services
+    from tests.cheques.images import cheque_image, upload
+
+    cheque = cheque_services.cheque_receive(actor=None, front=upload(cheque_image()))
     failed = FailedTask.objects.create(task_id="t-1", task_name="apps.core.tasks.ping", args=["x"], exception="E")
     assert sup.has_perm("fraud.approve_case")
     return {
@@ -144,6 +149,8 @@ def _case_world(team, other_team, users) -> dict:
         "own_attachment": attach(own, "own.txt"),
         "other_attachment": attach(other, "other.txt"),
         "failed_task": failed,
+        "cheque": cheque,
+        "cheque_image_token": cheque_selectors.image_url(cheque, "front").rstrip("/").rsplit("/", 1)[-1],
     }
 
 

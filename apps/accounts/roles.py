@@ -16,6 +16,7 @@ from .choices import Role
 LOCAL_APP_LABELS = ("core", "accounts", "cheques", "transactions", "fraud", "compliance", "reporting")
 
 _READ_MONEY = [
+    "cheques.view_cheque",
     "transactions.view_customer",
     "transactions.view_bankaccount",
     "transactions.view_transaction",
@@ -31,7 +32,7 @@ _WORK_CASES = ["fraud.view_case", "fraud.add_case", "fraud.change_case", "fraud.
                "fraud.view_caseattachment", "fraud.view_caseproposal"]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES, *_WORK_CASES],
+    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES, *_WORK_CASES, "cheques.add_cheque"],
     Role.SUPERVISOR: [
         "accounts.view_team",
         "accounts.view_user",
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fraud.approve_rule",
         "fraud.activate_modelversion",
         *_WORK_CASES,
+        "cheques.add_cheque",
         "fraud.assign_case",
         "fraud.approve_case",
         "fraud.reopen_case",
@@ -68,6 +70,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.retry_failedtask",
     ],
     Role.INTEGRATION: [
+        "cheques.view_cheque",
+        "cheques.add_cheque",
         "transactions.view_customer",
         "transactions.add_customer",
         "transactions.view_bankaccount",

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.crypto import mask
+from apps.core.fields import EncryptedTextField
+
+from .choices import ChequeSource, ChequeStatus
+
+
+def _image_path(instance, filename: str) -> str:
+    return f"cheques/{instance.front_sha256[:2]}/{instance.front_sha256}/{filename}"
+
+
+class Cheque(models.Model):
+    """A cheque as received: its images (private storage), what the depositor declared, and where it is
+    in processing. Images are never public: they are served through signed, short-lived URLs."""
+
+    status = models.CharField(max_length=12, choices=ChequeStatus.choices, default=ChequeStatus.RECEIVED,
+                              db_index=True)  # fmt: skip
+    status_reason = models.CharField(max_length=255, blank=True)
+    front = models.FileField(upload_to=_image_path, max_length=255)
+    back = models.FileField(upload_to=_image_path, max_length=255, blank=True)
+    front_sha256 = models.CharField(max_length=64, db_index=True, help_text="Of the front image's bytes.")
+    image_hash = models.CharField(max_length=16, db_index=True, help_text="Perceptual (difference) hash.")
+    image_format = models.CharField(max_length=8)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    declared_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    declared_currency = models.CharField(max_length=3, default="USD")
+    declared_account = EncryptedTextField(blank=True, null=True)
+    declared_account_last4 = models.CharField(max_length=4, blank=True)
+    reference = models.CharField(max_length=100, blank=True, help_text="The depositor's reference.")
+    source = models.CharField(max_length=8, choices=ChequeSource.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Cheque #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def declared_account_masked(self) -> str:
+        return mask(self.declared_account_last4) if self.declared_account_last4 else ""

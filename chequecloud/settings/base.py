@@ -432,6 +432,14 @@ if ALERT_WEBHOOK_URL and len(ALERT_WEBHOOK_SECRET) < 32:
     raise ImproperlyConfigured("ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET (32+ characters) to sign deliveries.")
 
 # --------------------------------------------------------------------------------------------
+# Cheques: what an image must be to be accepted
+# --------------------------------------------------------------------------------------------
+CHEQUE_IMAGE_MAX_MB = env.int("CHEQUE_IMAGE_MAX_MB", default=20)
+CHEQUE_MAX_PIXELS = env.int("CHEQUE_MAX_PIXELS", default=60_000_000)  # above: refused as a decompression bomb
+CHEQUE_MIN_SIZE = (env.int("CHEQUE_MIN_WIDTH", default=600), env.int("CHEQUE_MIN_HEIGHT", default=250))
+CHEQUE_IMAGE_URL_SECONDS = env.int("CHEQUE_IMAGE_URL_SECONDS", default=300)  # signed image links
+
+# --------------------------------------------------------------------------------------------
 # Cases: SLA per priority, approvals (maker-checker), routing
 # --------------------------------------------------------------------------------------------
 CASE_SLA_HOURS = {

@@ -1,0 +1,79 @@
+"""/api/v1/cheques/: submit cheque images (multipart) and read what became of them."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.cheques import selectors, services
+from apps.cheques.choices import ChequeSource, ChequeStatus
+from apps.cheques.models import Cheque
+from apps.core.filtersets import DayRangeMixin
+from apps.core.idempotency import idempotent
+
+
+class ChequeInSerializer(serializers.Serializer):
+    front = serializers.FileField(help_text="JPEG, PNG or TIFF; a two-page TIFF is front and back.")
+    back = serializers.FileField(required=False)
+    declared_amount = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    declared_currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
+    declared_account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class ChequeSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:cheque-detail")
+    display = serializers.CharField(source="__str__", read_only=True)
+    declared_account = serializers.CharField(source="declared_account_masked", read_only=True)
+    images = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cheque
+        fields = ["id", "url", "display", "status", "status_reason", "reference", "declared_amount",
+                  "declared_currency", "declared_account", "source", "image_format", "width", "height",
+                  "front_sha256", "images", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_images(self, cheque) -> dict:
+        from django.conf import settings
+
+        request = self.context.get("request")
+        return {
+            "front": selectors.image_url(cheque, "front", request),
+            "back": selectors.image_url(cheque, "back", request),
+            "expires_in": settings.CHEQUE_IMAGE_URL_SECONDS,
+        }
+
+
+class ChequeFilterSet(DayRangeMixin, django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ChequeStatus.choices, distinct=False)
+    reference = django_filters.CharFilter()
+
+    class Meta:
+        model = Cheque
+        fields = ["status", "reference", "source"]
+
+
+class ChequeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Cheques. POST (multipart) stores a cheque's images after checking them: a bad file gets a 400
+    naming it and nothing is stored. Honours `Idempotency-Key`. Image URLs in answers expire."""
+
+    queryset = selectors.cheque_list()
+    serializer_class = ChequeSerializer
+    filterset_class = ChequeFilterSet
+    parser_classes = [MultiPartParser, FormParser]
+    write_scope = "cheques:write"
+    ordering_fields = ["created_at"]
+
+    @extend_schema(request={"multipart/form-data": ChequeInSerializer}, responses={201: ChequeSerializer})
+    def create(self, request, *args, **kwargs):
+        def work():
+            data = ChequeInSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            cheque = services.cheque_receive(actor=request.user, source=ChequeSource.API, **data.validated_data)
+            return Response(self.get_serializer(cheque).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, "cheques.create", work)
