@@ -17,6 +17,7 @@ LOCAL_APP_LABELS = ("core", "accounts", "cheques", "transactions", "fraud", "com
 
 _READ_MONEY = [
     "cheques.view_cheque",
+    "cheques.view_chequestep",
     "transactions.view_customer",
     "transactions.view_bankaccount",
     "transactions.view_transaction",
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fraud.activate_modelversion",
         *_WORK_CASES,
         "cheques.add_cheque",
+        "cheques.retry_cheque",
         "fraud.assign_case",
         "fraud.approve_case",
         "fraud.reopen_case",

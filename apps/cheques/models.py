@@ -36,11 +36,16 @@ class Cheque(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Pipeline runs so far.")
+    processed_at = models.DateTimeField(null=True, blank=True)
+    ocr_text = models.TextField(blank=True)
+    ocr_words = models.JSONField(default=list, blank=True, help_text="[text, confidence, left, top, width, height]")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("retry_cheque", "Can send a failed cheque through processing again")]
 
     def __str__(self) -> str:
         return f"Cheque #{self.pk} ({self.get_status_display()})"
@@ -48,3 +53,29 @@ class Cheque(models.Model):
     @property
     def declared_account_masked(self) -> str:
         return mask(self.declared_account_last4) if self.declared_account_last4 else ""
+
+
+class ChequeStep(models.Model):
+    """What one pipeline step did to a cheque: its outcome, confidence, time taken and findings."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        STOP = "stop", "Stopped the pipeline"
+        SKIPPED = "skipped", "Skipped"
+        ERROR = "error", "Error"
+
+    cheque = models.ForeignKey(Cheque, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=32)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    confidence = models.FloatField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cheque", "attempt", "id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.name} on cheque #{self.cheque_id}: {self.outcome}"

@@ -4,17 +4,19 @@ written in the same transaction."""
 from __future__ import annotations
 
 import hashlib
+import time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.services import audit_record
 
 from . import images
-from .choices import ChequeSource
-from .models import Cheque
+from .choices import ChequeSource, ChequeStatus
+from .models import Cheque, ChequeStep
 
 
 def cheque_receive(
@@ -59,6 +61,9 @@ def cheque_receive(
             stored.append(cheque.back)
         with transaction.atomic():
             cheque.save()
+            from .tasks import process_cheque
+
+            transaction.on_commit(lambda: process_cheque.delay(cheque.pk))
             audit_record(actor=actor, action="cheque.receive", obj=cheque,
                          after={"front_sha256": cheque.front_sha256, "back": bool(back_page), "source": source,
                                 "declared_amount": declared_amount, "reference": cheque.reference})  # fmt: skip
@@ -66,4 +71,104 @@ def cheque_receive(
         for f in stored:
             f.delete(save=False)  # nothing half-stored
         raise
+    return cheque
+
+
+# ------------------------------------------------------------------------------------ processing
+FINAL = {ChequeStatus.CLEARED, ChequeStatus.NEEDS_KEYING, ChequeStatus.FLAGGED, ChequeStatus.RESCAN}
+NOT_READ_YET = "Read by OCR. The MICR and field readers are not built yet, so a person keys the fields."
+
+
+def _steps():
+    from .pipeline.ocr import OcrStep
+    from .pipeline.quality import QualityStep
+
+    return [QualityStep(), OcrStep()]
+
+
+def cheque_process(*, cheque_id: int) -> Cheque | None:
+    """Run the pipeline on one cheque: each step records its outcome, confidence and time; a step may
+    stop it with a route (e.g. rescan). Idempotent: a routed cheque is left alone. An unexpected error
+    propagates (the task retries transient ones, then marks the cheque failed)."""
+    from PIL import Image
+
+    from .pipeline.base import Context, Stop
+
+    with transaction.atomic():
+        cheque = Cheque.objects.select_for_update().filter(pk=cheque_id).first()
+        if cheque is None or cheque.status in FINAL:
+            return cheque
+        cheque.status, cheque.status_reason = ChequeStatus.PROCESSING, ""
+        cheque.attempts += 1
+        cheque.save(update_fields=["status", "status_reason", "attempts", "updated_at"])
+    with cheque.front.open("rb") as fh:
+        ctx = Context(front=Image.open(fh).convert("L"))
+    route, reason = ChequeStatus.NEEDS_KEYING, NOT_READ_YET
+    for step in _steps():
+        started = time.perf_counter()
+        outcome, confidence, detail = ChequeStep.Outcome.OK, None, {}
+        try:
+            if not step.can_run(ctx):
+                outcome = ChequeStep.Outcome.SKIPPED
+            else:
+                result = step.run(ctx)
+                confidence, detail = result.confidence, result.detail
+        except Stop as stop:
+            outcome, detail = ChequeStep.Outcome.STOP, {**stop.detail, "reason": stop.reason}
+            route, reason = stop.route, stop.reason
+        except Exception as exc:
+            _record(
+                cheque, step.name, ChequeStep.Outcome.ERROR, None, started, {"error": f"{type(exc).__name__}: {exc}"}
+            )
+            raise
+        finally:
+            step.cleanup(ctx)
+        _record(cheque, step.name, outcome, confidence, started, detail)
+        if outcome == ChequeStep.Outcome.STOP:
+            break
+    ocr = ctx.found.get("ocr")
+    with transaction.atomic():
+        cheque.status, cheque.status_reason, cheque.processed_at = route, reason, timezone.now()
+        if ocr is not None:
+            cheque.ocr_text, cheque.ocr_words = "\n".join(ocr.lines), ocr.words
+        cheque.save()
+        audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
+    return cheque
+
+
+def _record(cheque: Cheque, name: str, outcome: str, confidence, started: float, detail: dict) -> None:
+    ChequeStep.objects.create(cheque=cheque, name=name, attempt=cheque.attempts, outcome=outcome,
+                              confidence=confidence, duration_ms=round((time.perf_counter() - started) * 1000),
+                              detail=detail)  # fmt: skip
+
+
+def cheque_fail(*, cheque_id: int, error: str) -> None:
+    """After its retries, a cheque that could not be processed is listed as failed (never lost)."""
+    with transaction.atomic():
+        cheque = Cheque.objects.select_for_update().filter(pk=cheque_id).first()
+        if cheque is None or cheque.status in FINAL:
+            return
+        cheque.status, cheque.status_reason = ChequeStatus.FAILED, error[:255]
+        cheque.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(actor=None, action="cheque.fail", obj=cheque, after={"error": error[:1000]})
+
+
+def cheque_retry(*, cheque: Cheque, actor) -> Cheque:
+    """A supervisor sends a failed cheque (or one scanned again) through the pipeline once more."""
+    from django.core.exceptions import PermissionDenied
+
+    from .tasks import process_cheque
+
+    if not actor.has_perm("cheques.retry_cheque"):
+        raise PermissionDenied("Only supervisors retry cheques.")
+    with transaction.atomic():
+        cheque = Cheque.objects.select_for_update().get(pk=cheque.pk)
+        if cheque.status not in (ChequeStatus.FAILED, ChequeStatus.RESCAN):
+            raise ValidationError("Only a failed cheque, or one waiting for a rescan, is sent through again.",
+                                  code="invalid_state")  # fmt: skip
+        before = cheque.status
+        cheque.status, cheque.status_reason = ChequeStatus.RECEIVED, ""
+        cheque.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(actor=actor, action="cheque.retry", obj=cheque, before={"status": before})
+        transaction.on_commit(lambda: process_cheque.delay(cheque.pk))
     return cheque

@@ -438,6 +438,12 @@ CHEQUE_IMAGE_MAX_MB = env.int("CHEQUE_IMAGE_MAX_MB", default=20)
 CHEQUE_MAX_PIXELS = env.int("CHEQUE_MAX_PIXELS", default=60_000_000)  # above: refused as a decompression bomb
 CHEQUE_MIN_SIZE = (env.int("CHEQUE_MIN_WIDTH", default=600), env.int("CHEQUE_MIN_HEIGHT", default=250))
 CHEQUE_IMAGE_URL_SECONDS = env.int("CHEQUE_IMAGE_URL_SECONDS", default=300)  # signed image links
+OCR_BACKEND = env("OCR_BACKEND", default="tesseract")  # or "textract" (Amazon Textract AnalyzeDocument)
+if OCR_BACKEND not in ("tesseract", "textract"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("OCR_BACKEND is 'tesseract' or 'textract'.")
+TESSERACT_CMD = env("TESSERACT_CMD", default="tesseract")
 
 # --------------------------------------------------------------------------------------------
 # Cases: SLA per priority, approvals (maker-checker), routing

@@ -1,0 +1,1 @@
+"""The cheque pipeline: a list of steps with one contract (see `base`)."""
