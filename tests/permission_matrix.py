@@ -244,6 +244,18 @@ ROUTES: list[Route] = [
     ),
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
     Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
+    # portal: cheques
+    Route("cheques:list", MONEY_STAFF),
+    Route("cheques:upload", roles(ANALYST, SUPERVISOR, INTEGRATION)),
+    Route(
+        "cheques:upload",
+        roles(ANALYST, SUPERVISOR, INTEGRATION),
+        method="post",
+        ok=302,
+        data=lambda w: {"front": cheque_upload()},
+    ),
+    Route("cheques:detail", MONEY_STAFF, kwargs=_case("cheque")),
+    Route("cheques:retry", roles(SUPERVISOR), method="post", ok=302, kwargs=_case("failed_cheque")),
     # API: cheques, and their signed image links
     Route("api:cheque-list", MONEY_READERS, kind="api"),
     Route(

@@ -4,5 +4,9 @@ from . import views
 
 app_name = "cheques"
 urlpatterns = [
+    path("cheques/", views.ChequeListView.as_view(), name="list"),
+    path("cheques/upload/", views.ChequeUploadView.as_view(), name="upload"),
+    path("cheques/<int:pk>/", views.ChequeDetailView.as_view(), name="detail"),
+    path("cheques/<int:pk>/retry/", views.ChequeRetryView.as_view(), name="retry"),
     path("cheque-images/<str:token>/", views.cheque_image, name="image"),
 ]

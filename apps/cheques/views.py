@@ -1,10 +1,118 @@
-from django.http import FileResponse, Http404
+"""Portal pages for cheques and the signed image links."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from apps.core.views import FilteredListView, PortalPermissionMixin
+
+from . import selectors, services
+from .api.views import ChequeFilterSet
+from .choices import ChequeSource, ChequeStatus
+from .forms import ChequeUploadForm
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff"}
+IN_FLIGHT = (ChequeStatus.RECEIVED, ChequeStatus.PROCESSING)
+
+
+class ChequeListView(FilteredListView):
+    permission_required = "cheques.view_cheque"
+    template_name = "cheques/cheque_list.html"
+    partial_template = "cheques/_cheque_table.html"
+    context_object_name = "cheques"
+    filterset_class = ChequeFilterSet
+
+    def base_queryset(self):
+        return selectors.cheque_list()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["in_flight"] = any(c.status in IN_FLIGHT for c in ctx["cheques"])
+        return ctx
+
+
+class ChequeUploadView(PortalPermissionMixin, View):
+    """One cheque per file. The page's script sends the files one at a time with a progress bar each
+    (asking for JSON); without the script the form posts them all at once."""
+
+    permission_required = "cheques.add_cheque"
+
+    def get(self, request):
+        return render(request, "cheques/upload.html", {"form": ChequeUploadForm()})
+
+    def post(self, request):
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        form = ChequeUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            if wants_json:
+                return JsonResponse({"errors": form.errors}, status=400)
+            return render(request, "cheques/upload.html", {"form": form}, status=400)
+        data, received, refused = form.cleaned_data, [], []
+        for front in data["front"]:
+            try:
+                cheque = services.cheque_receive(
+                    actor=request.user, front=front, back=data.get("back"), declared_amount=data.get("declared_amount"),
+                    declared_account=data.get("declared_account", ""), reference=data.get("reference", ""),
+                    source=ChequeSource.PORTAL,
+                )  # fmt: skip
+            except ValidationError as exc:
+                refused.append(f"{front.name}: {' '.join(exc.messages)}")
+            else:
+                received.append(cheque)
+        if wants_json:
+            if refused:
+                return JsonResponse({"errors": {"front": refused}}, status=400)
+            cheque = received[0]
+            return JsonResponse({"id": cheque.pk, "status": cheque.get_status_display(),
+                                 "url": reverse("cheques:detail", args=[cheque.pk])}, status=201)  # fmt: skip
+        for message in refused:
+            messages.error(request, message)
+        if received:
+            messages.success(request, f"{len(received)} cheque{'s' if len(received) > 1 else ''} received; "
+                                      "processing has started.")  # fmt: skip
+        if len(received) == 1 and not refused:
+            return redirect("cheques:detail", pk=received[0].pk)
+        return redirect("cheques:list")
+
+
+class ChequeDetailView(PortalPermissionMixin, View):
+    permission_required = "cheques.view_cheque"
+
+    def get(self, request, pk: int):
+        cheque = get_object_or_404(selectors.cheque_list(), pk=pk)
+        context = {
+            "cheque": cheque,
+            "in_flight": cheque.status in IN_FLIGHT,
+            "steps": cheque.steps.order_by("attempt", "id"),
+            "front_url": selectors.image_url(cheque, "front"),
+            "back_url": selectors.image_url(cheque, "back"),
+            "can_retry": request.user.has_perm("cheques.retry_cheque")
+            and cheque.status in (ChequeStatus.FAILED, ChequeStatus.RESCAN),
+        }
+        template = "cheques/_cheque_status.html" if request.htmx else "cheques/cheque_detail.html"
+        return render(request, template, context)
+
+
+class ChequeRetryView(PortalPermissionMixin, View):
+    permission_required = "cheques.retry_cheque"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        cheque = get_object_or_404(selectors.cheque_list(), pk=pk)
+        try:
+            services.cheque_retry(cheque=cheque, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, "Sent through processing again.")
+        return redirect("cheques:detail", pk=cheque.pk)
 
 
 @require_GET

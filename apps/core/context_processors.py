@@ -6,6 +6,7 @@ MAIN_NAV = [
     ("Dashboard", "core:home", "speedometer2", None, ("core:home",)),
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
     ("Cases", "fraud:cases", "inboxes", "fraud.view_case", ("fraud:case",)),
+    ("Cheques", "cheques:list", "card-image", "cheques.view_cheque", ("cheques:",)),
     ("Transactions", "transactions:list", "arrow-left-right", "transactions.view_transaction",
      ("transactions:list", "transactions:detail", "transactions:ledger")),
     ("Files", "transactions:files", "file-earmark-spreadsheet", "transactions.view_transactionfile",

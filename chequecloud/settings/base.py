@@ -235,6 +235,15 @@ if USE_S3:
             # No access keys here: boto3's default credential chain (IAM role, env, profile).
         },
     }
+    _s3 = STORAGES["default"]["OPTIONS"]
+    # The portal shows cheque images from presigned S3 URLs: let the browser load them (CSP img-src).
+    MEDIA_ORIGINS = _s3["endpoint_url"] or (
+        f"https://{_s3['bucket_name']}.s3.amazonaws.com https://{_s3['bucket_name']}.s3.{_s3['region_name']}.amazonaws.com"
+        if _s3["region_name"]
+        else f"https://{_s3['bucket_name']}.s3.amazonaws.com"
+    )
+else:
+    MEDIA_ORIGINS = ""
 
 # --------------------------------------------------------------------------------------------
 # Celery: a broker that needs no server by default; CELERY_BROKER_URL=redis://... to scale out
@@ -365,8 +374,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+_IMG_SOURCES = " ".join(filter(None, ["'self'", "data:", "blob:", MEDIA_ORIGINS]))
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    f"img-src {_IMG_SOURCES}; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 # Behind N reverse proxies, the client address is the N-th from the right in X-Forwarded-For.

@@ -1,0 +1,39 @@
+from django import forms
+
+from apps.core.forms import BootstrapFormMixin
+
+IMAGES = "image/jpeg,image/png,image/tiff"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Many files in one field; each is checked like a single FileField."""
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ChequeUploadForm(BootstrapFormMixin, forms.Form):
+    front = MultipleFileField(
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": IMAGES}),
+        label="Cheque images",
+        help_text="JPEG, PNG or TIFF, one cheque a file (a two-page TIFF is front and back). Choose or drop many.",
+    )
+    back = forms.FileField(
+        required=False, label="Back (one cheque only)", widget=forms.ClearableFileInput(attrs={"accept": IMAGES})
+    )
+    declared_amount = forms.DecimalField(max_digits=18, decimal_places=2, required=False, min_value=0.01)
+    declared_account = forms.CharField(max_length=34, required=False, label="Deposit to account")
+    reference = forms.CharField(max_length=100, required=False, label="Depositor's reference")
+
+    def clean(self):
+        data = super().clean()
+        if len(data.get("front") or []) > 1 and (data.get("back") or data.get("declared_amount")):
+            raise forms.ValidationError("A back image and a declared amount go with a single cheque.")
+        return data
