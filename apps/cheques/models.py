@@ -24,6 +24,12 @@ class Cheque(models.Model):
     back = models.FileField(upload_to=_image_path, max_length=255, blank=True)
     front_sha256 = models.CharField(max_length=64, db_index=True, help_text="Of the front image's bytes.")
     image_hash = models.CharField(max_length=16, db_index=True, help_text="Perceptual (difference) hash.")
+    # The hash in four 16-bit pieces, each indexed: two images within 3 bits of each other share at
+    # least one piece exactly, so near-duplicates are found by index, not by scanning every cheque.
+    hash_0 = models.CharField(max_length=4, db_index=True, default="")
+    hash_1 = models.CharField(max_length=4, db_index=True, default="")
+    hash_2 = models.CharField(max_length=4, db_index=True, default="")
+    hash_3 = models.CharField(max_length=4, db_index=True, default="")
     image_format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

@@ -45,8 +45,10 @@ def cheque_receive(
         raise ValidationError({"declared_amount": ["The declared amount must be more than zero."]})
     account = "".join(ch for ch in declared_account if ch.isalnum())
     face = pages[0]
+    image_hash = images.difference_hash(face.data)
     cheque = Cheque(
-        front_sha256=hashlib.sha256(face.data).hexdigest(), image_hash=images.difference_hash(face.data),
+        front_sha256=hashlib.sha256(face.data).hexdigest(), image_hash=image_hash,
+        **{f"hash_{i}": image_hash[4 * i : 4 * i + 4] for i in range(4)},
         image_format=face.format, width=face.width, height=face.height, declared_amount=declared_amount,
         declared_currency=(declared_currency or "USD").upper(), declared_account=account,
         declared_account_last4=account[-4:], reference=reference.strip(), source=source,
@@ -80,10 +82,11 @@ NOT_READ_YET = "Read by OCR. The MICR and field readers are not built yet, so a 
 
 
 def _steps():
+    from .pipeline.duplicates import DuplicateStep
     from .pipeline.ocr import OcrStep
     from .pipeline.quality import QualityStep
 
-    return [QualityStep(), OcrStep()]
+    return [QualityStep(), OcrStep(), DuplicateStep()]
 
 
 def cheque_process(*, cheque_id: int) -> Cheque | None:
@@ -102,7 +105,7 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         cheque.attempts += 1
         cheque.save(update_fields=["status", "status_reason", "attempts", "updated_at"])
     with cheque.front.open("rb") as fh:
-        ctx = Context(front=Image.open(fh).convert("L"))
+        ctx = Context(front=Image.open(fh).convert("L"), found={"cheque": cheque})
     route, reason = ChequeStatus.NEEDS_KEYING, NOT_READ_YET
     for step in _steps():
         started = time.perf_counter()
@@ -132,6 +135,10 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         if ocr is not None:
             cheque.ocr_text, cheque.ocr_words = "\n".join(ocr.lines), ocr.words
         cheque.save()
+        if route == ChequeStatus.FLAGGED:
+            from apps.fraud.services import cheque_flag
+
+            cheque_flag(cheque=cheque, score=ctx.found["risk"]["score"], reasons=ctx.found["risk"]["reasons"])
         audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
     return cheque
 

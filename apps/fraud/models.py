@@ -62,6 +62,9 @@ class Alert(models.Model):
     transaction = models.OneToOneField(
         "transactions.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="alert"
     )
+    cheque = models.OneToOneField(
+        "cheques.Cheque", null=True, blank=True, on_delete=models.PROTECT, related_name="alert"
+    )
     subject = models.CharField(max_length=100, db_index=True, help_text="customer:<id>, account:<id> …")
     severity = models.CharField(max_length=8, choices=Severity.choices, db_index=True)
     score = models.PositiveSmallIntegerField()

@@ -153,7 +153,7 @@ def iter_features(transactions: QuerySet) -> Iterator[tuple[Any, dict[str, Any]]
 
 
 def alert_list() -> QuerySet[Alert]:
-    return Alert.objects.select_related("transaction")
+    return Alert.objects.select_related("transaction", "cheque")
 
 
 def rule_list() -> QuerySet[Rule]:

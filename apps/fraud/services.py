@@ -123,6 +123,15 @@ def transaction_store_scored(txn) -> Alert | None:
     return alert
 
 
+def cheque_flag(*, cheque, score: int, reasons: list[dict]) -> Alert:
+    """A cheque the pipeline flagged becomes an alert (and so a case in the queue). Call inside the
+    transaction that routes the cheque."""
+    alert = Alert.objects.create(cheque=cheque, subject=f"cheque:{cheque.pk}", severity=severity_for(score),
+                                 score=score, decision=decision_for(score), reasons=reasons)  # fmt: skip
+    alerts_raised([alert])
+    return alert
+
+
 def alerts_raised(alerts: list[Alert]) -> None:
     """Gather new (saved) alerts into cases in the same transaction, so they are in a queue the moment
     the caller commits; after commit, notify staff of the high-severity ones (one message per batch)."""
@@ -135,6 +144,15 @@ def alerts_raised(alerts: list[Alert]) -> None:
         transaction.on_commit(lambda: notify_alerts.delay(high))
 
 
+def _what(alert: Alert) -> str:
+    if alert.transaction_id:
+        return f"{alert.transaction.amount} {alert.transaction.currency}"
+    if alert.cheque_id:
+        amount = alert.cheque.declared_amount
+        return f"cheque #{alert.cheque_id}" + (f", {amount} {alert.cheque.declared_currency}" if amount else "")
+    return ""
+
+
 def alerts_notify(*, alert_ids: list[int]) -> dict:
     """Email supervisors and compliance officers (and ALERT_NOTIFY_EMAILS); publish to SNS and send a
     signed webhook when those are configured."""
@@ -145,7 +163,7 @@ def alerts_notify(*, alert_ids: list[int]) -> dict:
     from apps.accounts.choices import Role
     from apps.core.notify import publish_sns, send_email
 
-    alerts = list(Alert.objects.filter(pk__in=alert_ids).select_related("transaction"))
+    alerts = list(Alert.objects.filter(pk__in=alert_ids).select_related("transaction", "cheque"))
     if not alerts:
         return {"emails": 0, "sns": None, "webhook": None}
     staff = (
@@ -156,7 +174,7 @@ def alerts_notify(*, alert_ids: list[int]) -> dict:
     recipients = [*staff, *settings.ALERT_NOTIFY_EMAILS]
     lines = [
         f"- {a.get_severity_display()} {a.score}: {a.subject}, "
-        f"{a.transaction.amount} {a.transaction.currency} — {a.reasons[0]['explanation'] if a.reasons else ''}"
+        f"{_what(a)} — {a.reasons[0]['explanation'] if a.reasons else ''}"
         for a in alerts
     ]
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("fraud:alerts")

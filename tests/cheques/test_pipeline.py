@@ -55,7 +55,7 @@ def test_a_clean_cheque_is_read_by_tesseract_and_routed(db, django_capture_on_co
     word = next(w for w in cheque.ocr_words if w[0] == "Lovelace")
     assert word[1] > 0.5 and word[2] > 400  # confidence, left edge in pixels
     steps = list(ChequeStep.objects.filter(cheque=cheque).values_list("name", "outcome"))
-    assert steps == [("quality", "ok"), ("ocr", "ok")]
+    assert steps == [("quality", "ok"), ("ocr", "ok"), ("duplicates", "ok")]
     assert all(s.duration_ms >= 0 for s in cheque.steps.all())
 
 
@@ -191,3 +191,42 @@ def test_textract_errors_are_transient_for_the_task():
                               http_status_code=400)  # fmt: skip
         with pytest.raises(OcrUnavailable):
             textract(Image.new("L", (1400, 600), 255), client=client)
+
+
+def test_a_cheque_presented_twice_is_flagged_and_becomes_a_case(db, team, django_capture_on_commit_callbacks):
+    from django.test import Client
+    from django.urls import reverse
+
+    from apps.fraud.models import Case
+
+    first = _receive(_cheque(), django_capture_on_commit_callbacks)
+    assert first.status == "keying"
+    png = Image.open(BytesIO(_cheque())).convert("RGB")
+    rescanned = BytesIO()
+    png.save(rescanned, format="JPEG", quality=80)  # the same paper cheque, scanned and compressed again
+    second = _receive(rescanned.getvalue(), django_capture_on_commit_callbacks)
+    assert second.status == "flagged" and f"matches cheque #{first.pk}" in second.status_reason
+    assert second.steps.get(name="duplicates").detail["duplicate_of"] == first.pk
+    alert = second.alert
+    assert (alert.subject, alert.score, alert.decision) == (f"cheque:{second.pk}", 90, "block")
+    case = Case.objects.get(subject=f"cheque:{second.pk}")
+    assert case.kind == "cheque" and case.priority == "critical" and alert.case_id == case.pk
+    analyst = make_user(Role.ANALYST, teams=[team], email="dup@bank.test")
+    web = Client()
+    web.force_login(analyst)
+    page = web.get(reverse("fraud:case_detail", args=[case.pk]))
+    assert 'data-testid="case-cheque-image"' in page.text and f"Cheque #{second.pk}" in page.text
+
+
+def test_a_different_cheque_is_not_a_duplicate(db, django_capture_on_commit_callbacks):
+    _receive(_cheque(), django_capture_on_commit_callbacks)
+    other = Image.new("L", (1400, 600), 255)
+    draw = ImageDraw.Draw(other)
+    draw.rectangle([8, 8, 1392, 592], outline=0, width=3)
+    for i in range(8):
+        draw.rectangle([80 + 150 * i, 100 + 30 * (i % 3), 160 + 150 * i, 450], fill=0)
+    out = BytesIO()
+    other.save(out, format="PNG")
+    cheque = _receive(out.getvalue(), django_capture_on_commit_callbacks)
+    assert cheque.status != "flagged"
+    assert cheque.steps.get(name="duplicates").outcome == "ok"

@@ -50,9 +50,12 @@ def sla_state(case: Case, now=None) -> str:
 
 def case_detail(case: Case) -> dict:
     """Everything on the case page, in a fixed number of queries."""
+    from apps.cheques.selectors import image_url
     from apps.transactions.selectors import customer_usual_behaviour
 
-    alerts = list(case.alerts.select_related("transaction").order_by("created_at", "id"))
+    alerts = list(case.alerts.select_related("transaction", "cheque").order_by("created_at", "id"))
+    for a in alerts:
+        a.cheque_front_url = image_url(a.cheque, "front") if a.cheque_id else None
     events = list(case.events.select_related("actor").order_by("created_at", "id"))
     attachments = list(CaseAttachment.objects.filter(case=case).select_related("uploaded_by"))
     proposals = list(CaseProposal.objects.filter(case=case).select_related("proposed_by", "reviewed_by"))
@@ -104,7 +107,7 @@ def related_cases(user, case: Case) -> QuerySet[Case]:
 
 def live_summary(user) -> dict:
     """The live panel: open alerts by severity, the newest, SLA breaches and the user's open cases."""
-    open_alerts = Alert.objects.filter(status__in=["open", "in_case"]).select_related("transaction")
+    open_alerts = Alert.objects.filter(status__in=["open", "in_case"]).select_related("transaction", "cheque")
     counts = dict(open_alerts.values_list("severity").annotate(n=Count("id")).order_by())
     mine = queue(user).filter(assignee=user)
     return {

@@ -125,18 +125,24 @@ def _grant_team(cases: list[Case], team_id: int | None) -> None:
 
 # ------------------------------------------------------------------------------------ alerts → cases
 def _alert_amount(alert: Alert) -> Decimal:
-    txn = alert.transaction if alert.transaction_id else None
-    return txn.amount if txn is not None else Decimal(0)
+    if alert.transaction_id:
+        return alert.transaction.amount
+    if alert.cheque_id:
+        return alert.cheque.declared_amount or Decimal(0)
+    return Decimal(0)
 
 
 def _subject_fields(alerts: list[Alert]) -> dict[str, Any]:
-    txn = alerts[0].transaction if alerts[0].transaction_id else None
-    subject = alerts[0].subject
+    first = alerts[0]
+    if first.cheque_id:
+        return {"customer_ref": "", "account_id": None, "currency": first.cheque.declared_currency,
+                "kind": CaseKind.CHEQUE}  # fmt: skip
+    txn = first.transaction if first.transaction_id else None
     return {
         "customer_ref": txn.customer_ref if txn is not None else "",
         "account_id": txn.account_id if txn is not None else None,
         "currency": txn.currency if txn is not None else "USD",
-        "kind": CaseKind.CHEQUE if subject.startswith("cheque:") else CaseKind.TRANSACTION,
+        "kind": CaseKind.TRANSACTION,
     }
 
 
