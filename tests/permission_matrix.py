@@ -256,6 +256,8 @@ ROUTES: list[Route] = [
     ),
     Route("cheques:detail", MONEY_STAFF, kwargs=_case("cheque")),
     Route("cheques:retry", roles(SUPERVISOR), method="post", ok=302, kwargs=_case("failed_cheque")),
+    Route("cheques:key_next", roles(ANALYST, SUPERVISOR), method="post", ok=302),
+    Route("cheques:key", roles(ANALYST, SUPERVISOR), kwargs=_case("keying_cheque")),
     # API: cheques, and their signed image links
     Route("api:cheque-list", MONEY_READERS, kind="api"),
     Route(

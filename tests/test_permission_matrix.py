@@ -140,6 +140,8 @@ def _case_world(team, other_team, users) -> dict:
     cheque = cheque_services.cheque_receive(actor=None, front=upload(cheque_image()))
     failed_cheque = cheque_services.cheque_receive(actor=None, front=upload(cheque_image()))
     cheque_services.cheque_fail(cheque_id=failed_cheque.pk, error="OcrUnavailable: tesseract did not run")
+    keying_cheque = cheque_services.cheque_receive(actor=None, front=upload(cheque_image()))
+    type(keying_cheque).objects.filter(pk=keying_cheque.pk).update(status="keying")
     failed = FailedTask.objects.create(task_id="t-1", task_name="apps.core.tasks.ping", args=["x"], exception="E")
     assert sup.has_perm("fraud.approve_case")
     return {
@@ -153,6 +155,7 @@ def _case_world(team, other_team, users) -> dict:
         "failed_task": failed,
         "cheque": cheque,
         "failed_cheque": failed_cheque,
+        "keying_cheque": keying_cheque,
         "cheque_image_token": cheque_selectors.image_url(cheque, "front").rstrip("/").rsplit("/", 1)[-1],
     }
 

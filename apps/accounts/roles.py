@@ -18,6 +18,7 @@ LOCAL_APP_LABELS = ("core", "accounts", "cheques", "transactions", "fraud", "com
 _READ_MONEY = [
     "cheques.view_cheque",
     "cheques.view_chequestep",
+    "cheques.view_chequefield",
     "transactions.view_customer",
     "transactions.view_bankaccount",
     "transactions.view_transaction",
@@ -33,7 +34,14 @@ _WORK_CASES = ["fraud.view_case", "fraud.add_case", "fraud.change_case", "fraud.
                "fraud.view_caseattachment", "fraud.view_caseproposal"]  # fmt: skip
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ANALYST: ["accounts.view_team", *_READ_MONEY, *_DRAFT_RULES, *_WORK_CASES, "cheques.add_cheque"],
+    Role.ANALYST: [
+        "accounts.view_team",
+        *_READ_MONEY,
+        *_DRAFT_RULES,
+        *_WORK_CASES,
+        "cheques.add_cheque",
+        "cheques.key_cheque",
+    ],
     Role.SUPERVISOR: [
         "accounts.view_team",
         "accounts.view_user",
@@ -43,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fraud.activate_modelversion",
         *_WORK_CASES,
         "cheques.add_cheque",
+        "cheques.key_cheque",
         "cheques.retry_cheque",
         "fraud.assign_case",
         "fraud.approve_case",

@@ -37,3 +37,21 @@ class ChequeUploadForm(BootstrapFormMixin, forms.Form):
         if len(data.get("front") or []) > 1 and (data.get("back") or data.get("declared_amount")):
             raise forms.ValidationError("A back image and a declared amount go with a single cheque.")
         return data
+
+
+class ChequeKeyForm(BootstrapFormMixin, forms.Form):
+    """Every field as a person reads it off the image; starts with what the readers found."""
+
+    country = forms.ChoiceField(choices=[("us", "United States (ABA)"), ("ca", "Canada"), ("in", "India (CTS-2010)")])
+
+    def __init__(self, *args, **kwargs):
+        from .fields import FIELDS
+
+        super().__init__(*args, **kwargs)
+        for name, (label, _parse) in FIELDS.items():
+            widget = forms.DateInput(attrs={"type": "date"}) if name == "date" else forms.TextInput()
+            self.fields[name] = forms.CharField(label=label, max_length=255, required=False, widget=widget)
+        self.order_fields(["country", *FIELDS])
+        for field in self.fields.values():  # the mixin styled only the fields declared on the class
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

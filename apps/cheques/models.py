@@ -42,6 +42,16 @@ class Cheque(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    country = models.CharField(max_length=2, choices=[("us", "United States"), ("ca", "Canada"), ("in", "India")],
+                               default="us", help_text="Which MICR layout and routing rules apply.")  # fmt: skip
+    micr_key = models.CharField(max_length=80, blank=True, db_index=True, help_text="routing|account|serial")
+    validations = models.JSONField(default=list, blank=True)
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    risk_reasons = models.JSONField(default=list, blank=True)
+    keying_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    keying_since = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Pipeline runs so far.")
     processed_at = models.DateTimeField(null=True, blank=True)
     ocr_text = models.TextField(blank=True)
@@ -51,7 +61,10 @@ class Cheque(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("retry_cheque", "Can send a failed cheque through processing again")]
+        permissions = [
+            ("retry_cheque", "Can send a failed cheque through processing again"),
+            ("key_cheque", "Can key and confirm a cheque's fields"),
+        ]
 
     def __str__(self) -> str:
         return f"Cheque #{self.pk} ({self.get_status_display()})"
@@ -85,3 +98,43 @@ class ChequeStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} on cheque #{self.cheque_id}: {self.outcome}"
+
+
+class ChequeField(models.Model):
+    """One field of a cheque: what a reader found (with its confidence and source) and, beside it, what a
+    person keyed. Both are kept; the keyed value wins."""
+
+    class Source(models.TextChoices):
+        OCR = "ocr", "OCR"
+        MICR = "micr", "MICR"
+        KEYED = "keyed", "Keyed"
+
+    cheque = models.ForeignKey(Cheque, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=24)
+    read_value = models.CharField(max_length=255, blank=True)
+    read_confidence = models.FloatField(null=True, blank=True)
+    read_source = models.CharField(max_length=8, choices=Source.choices, blank=True)
+    keyed_value = models.CharField(max_length=255, blank=True)
+    keyed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
+    keyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cheque", "id"]
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["cheque", "name"], name="cheque_field_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of cheque #{self.cheque_id}"
+
+    @property
+    def value(self) -> str:
+        return self.keyed_value if self.keyed_at else self.read_value
+
+    @property
+    def source(self) -> str:
+        return self.Source.KEYED if self.keyed_at else self.read_source
+
+    @property
+    def confidence(self) -> float | None:
+        return 1.0 if self.keyed_at else self.read_confidence

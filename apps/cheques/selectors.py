@@ -14,7 +14,7 @@ SIDES = ("front", "back")
 
 
 def cheque_list() -> QuerySet[Cheque]:
-    return Cheque.objects.select_related("submitted_by")
+    return Cheque.objects.select_related("submitted_by").prefetch_related("fields")
 
 
 def image_url(cheque: Cheque, side: str, request=None) -> str | None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.services import audit_record
 
 from . import images
 from .choices import ChequeSource, ChequeStatus
-from .models import Cheque, ChequeStep
+from .models import Cheque, ChequeField, ChequeStep
 
 
 def cheque_receive(
@@ -162,8 +164,6 @@ def cheque_fail(*, cheque_id: int, error: str) -> None:
 
 def cheque_retry(*, cheque: Cheque, actor) -> Cheque:
     """A supervisor sends a failed cheque (or one scanned again) through the pipeline once more."""
-    from django.core.exceptions import PermissionDenied
-
     from .tasks import process_cheque
 
     if not actor.has_perm("cheques.retry_cheque"):
@@ -178,4 +178,86 @@ def cheque_retry(*, cheque: Cheque, actor) -> Cheque:
         cheque.save(update_fields=["status", "status_reason", "updated_at"])
         audit_record(actor=actor, action="cheque.retry", obj=cheque, before={"status": before})
         transaction.on_commit(lambda: process_cheque.delay(cheque.pk))
+    return cheque
+
+
+# ------------------------------------------------------------------------------------ keying
+KEYING_HOLD = timedelta(minutes=15)  # a cheque opened for keying is someone else's after this
+
+
+def cheque_next_for_keying(*, actor) -> Cheque | None:
+    """The oldest cheque waiting for keying that nobody is keying, now held by the actor. A conditional
+    UPDATE: two analysts asking at once never get the same cheque."""
+    if not actor.has_perm("cheques.key_cheque"):
+        raise PermissionDenied("You may not key cheques.")
+    for _attempt in range(5):
+        now = timezone.now()
+        free = Cheque.objects.filter(status=ChequeStatus.NEEDS_KEYING).filter(
+            Q(keying_by__isnull=True) | Q(keying_since__lt=now - KEYING_HOLD) | Q(keying_by=actor)
+        )
+        candidates = list(free.order_by("created_at", "id").values_list("pk", flat=True)[:10])
+        if not candidates:
+            return None
+        for pk in candidates:
+            held = Cheque.objects.filter(pk=pk, status=ChequeStatus.NEEDS_KEYING).filter(
+                Q(keying_by__isnull=True) | Q(keying_since__lt=now - KEYING_HOLD) | Q(keying_by=actor)
+            )
+            if held.update(keying_by=actor, keying_since=now):
+                return Cheque.objects.get(pk=pk)
+    return None
+
+
+def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -> Cheque:
+    """Keyed (or confirmed) fields: both the read and the keyed value are kept and audited; then the
+    validations and the risk score run again and the cheque is routed: cleared, or flagged to a case."""
+    from django.conf import settings
+
+    from apps.fraud.services import cheque_flag
+
+    from . import fields as field_specs
+    from . import validation
+
+    if not actor.has_perm("cheques.key_cheque"):
+        raise PermissionDenied("You may not key cheques.")
+    errors, typed = {}, {}
+    for name in field_specs.FIELDS:
+        try:
+            typed[name] = field_specs.parse(name, values.get(name, ""))
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if country not in ("us", "ca", "in"):
+        errors["country"] = ["Choose the country whose MICR rules apply."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        cheque = Cheque.objects.select_for_update().get(pk=cheque.pk)
+        if cheque.status != ChequeStatus.NEEDS_KEYING:
+            raise ValidationError("This cheque is not waiting for keying.", code="invalid_state")
+        now = timezone.now()
+        existing = {f.name: f for f in cheque.fields.all()}
+        before, after = {}, {}
+        for name in field_specs.FIELDS:
+            field = existing.get(name) or ChequeField(cheque=cheque, name=name)
+            before[name] = field.read_value
+            field.keyed_value, field.keyed_by, field.keyed_at = values[name].strip(), actor, now
+            after[name] = field.keyed_value
+            field.save()
+        cheque.country = country
+        cheque.micr_key = "|".join(typed[k] for k in ("routing", "account", "serial"))
+        twin = (Cheque.objects.filter(micr_key=cheque.micr_key).exclude(pk=cheque.pk).order_by("created_at")
+                .values_list("pk", flat=True).first())  # fmt: skip
+        checks = validation.run_checks(country=country, fields=typed, declared_amount=cheque.declared_amount,
+                                       today=timezone.localdate(), duplicate_of=twin)  # fmt: skip
+        score, reasons = validation.risk(checks)
+        flagged = score >= settings.RISK_REVIEW_THRESHOLD
+        cheque.validations = [c.as_dict() for c in checks]
+        cheque.risk_score, cheque.risk_reasons = score, reasons
+        cheque.status = ChequeStatus.FLAGGED if flagged else ChequeStatus.CLEARED
+        cheque.status_reason = reasons[0]["explanation"] if flagged else "Keyed; every check passed."
+        cheque.keying_by, cheque.keying_since = None, None
+        cheque.save()
+        audit_record(actor=actor, action="cheque.key", obj=cheque, before={"read": before},
+                     after={"keyed": after, "status": cheque.status, "score": score})  # fmt: skip
+        if flagged:
+            cheque_flag(cheque=cheque, score=score, reasons=reasons)
     return cheque

@@ -16,7 +16,7 @@ from apps.core.views import FilteredListView, PortalPermissionMixin
 from . import selectors, services
 from .api.views import ChequeFilterSet
 from .choices import ChequeSource, ChequeStatus
-from .forms import ChequeUploadForm
+from .forms import ChequeKeyForm, ChequeUploadForm
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff"}
 IN_FLIGHT = (ChequeStatus.RECEIVED, ChequeStatus.PROCESSING)
@@ -93,6 +93,8 @@ class ChequeDetailView(PortalPermissionMixin, View):
             "steps": cheque.steps.order_by("attempt", "id"),
             "front_url": selectors.image_url(cheque, "front"),
             "back_url": selectors.image_url(cheque, "back"),
+            "fields": cheque.fields.all(),
+            "can_key": request.user.has_perm("cheques.key_cheque") and cheque.status == ChequeStatus.NEEDS_KEYING,
             "can_retry": request.user.has_perm("cheques.retry_cheque")
             and cheque.status in (ChequeStatus.FAILED, ChequeStatus.RESCAN),
         }
@@ -113,6 +115,52 @@ class ChequeRetryView(PortalPermissionMixin, View):
         else:
             messages.success(request, "Sent through processing again.")
         return redirect("cheques:detail", pk=cheque.pk)
+
+
+class ChequeKeyNextView(PortalPermissionMixin, View):
+    permission_required = "cheques.key_cheque"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        cheque = services.cheque_next_for_keying(actor=request.user)
+        if cheque is None:
+            messages.info(request, "No cheque is waiting for keying.")
+            return redirect("cheques:list")
+        return redirect("cheques:key", pk=cheque.pk)
+
+
+class ChequeKeyView(PortalPermissionMixin, View):
+    """The image beside the fields: confirm or correct each one; both values are kept."""
+
+    permission_required = "cheques.key_cheque"
+
+    def _render(self, request, cheque, form, status=200):
+        read = {f.name: f for f in cheque.fields.all()}
+        rows = [(form[name], read.get(name)) for name in form.fields if name != "country"]
+        context = {"cheque": cheque, "form": form, "rows": rows, "front_url": selectors.image_url(cheque, "front")}
+        return render(request, "cheques/key.html", context, status=status)
+
+    def get(self, request, pk: int):
+        cheque = get_object_or_404(selectors.cheque_list(), pk=pk, status=ChequeStatus.NEEDS_KEYING)
+        initial = {f.name: f.value for f in cheque.fields.all()} | {"country": cheque.country}
+        return self._render(request, cheque, ChequeKeyForm(initial=initial))
+
+    def post(self, request, pk: int):
+        cheque = get_object_or_404(selectors.cheque_list(), pk=pk)
+        form = ChequeKeyForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            country = data.pop("country")
+            try:
+                cheque = services.cheque_key(cheque=cheque, actor=request.user, values=data, country=country)
+            except ValidationError as exc:
+                for field, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, f"Cheque #{cheque.pk} keyed: {cheque.get_status_display().lower()}.")
+                return redirect("cheques:detail", pk=cheque.pk)
+        return self._render(request, cheque, form, status=400)
 
 
 @require_GET

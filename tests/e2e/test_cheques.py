@@ -2,6 +2,7 @@
 opens the good one to see it processed: quality checked, read by OCR, routed."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -34,7 +35,23 @@ def test_teller_uploads_cheques_with_progress_and_sees_one_processed(page, tmp_p
     expect(page.get_by_test_id("cheque-status")).to_have_text("Needs keying")
     expect(page.get_by_test_id("cheque-steps")).to_contain_text("quality")
     expect(page.get_by_test_id("ocr-text")).to_contain_text("Lovelace")
-    screenshot(page, "portal-cheque")
     page.get_by_role("link", name="Cheques").click()
     expect(page.get_by_test_id("cheque-table")).to_contain_text("DEP-2026-11")
     expect(page.get_by_test_id("cheque-table").locator("tbody tr")).to_have_count(1)
+
+    # Key the fields from the image and see the cheque routed.
+    page.get_by_test_id("key-next").click()
+    expect(page.get_by_test_id("key-image")).to_be_visible()
+    page.get_by_label("Amount in figures").fill("125.40")
+    page.get_by_label("Amount in words").fill("One hundred twenty five and 40/100")
+    page.get_by_label("Date").fill(date.today().isoformat())
+    page.get_by_label("Payee").fill("Ada Lovelace")
+    page.get_by_label("Cheque number").fill("1172")
+    page.get_by_label("Routing").fill("031300465")
+    page.get_by_label("Account").fill("02380145")
+    page.get_by_label("Serial").fill("1172")
+    page.get_by_role("button", name="Confirm fields").click()
+    expect(page.get_by_test_id("cheque-status")).to_have_text("Cleared")
+    expect(page.get_by_test_id("cheque-fields")).to_contain_text("Ada Lovelace")
+    expect(page.get_by_test_id("cheque-validations")).to_contain_text("car_lar")
+    screenshot(page, "portal-cheque")

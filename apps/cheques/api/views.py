@@ -29,13 +29,20 @@ class ChequeSerializer(serializers.ModelSerializer):
     display = serializers.CharField(source="__str__", read_only=True)
     declared_account = serializers.CharField(source="declared_account_masked", read_only=True)
     images = serializers.SerializerMethodField()
+    extracted_fields = serializers.SerializerMethodField()
 
     class Meta:
         model = Cheque
         fields = ["id", "url", "display", "status", "status_reason", "reference", "declared_amount",
                   "declared_currency", "declared_account", "source", "image_format", "width", "height",
-                  "front_sha256", "images", "created_at", "updated_at"]  # fmt: skip
+                  "front_sha256", "country", "extracted_fields", "validations", "risk_score", "risk_reasons", "images",
+                  "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
+
+    def get_extracted_fields(self, cheque) -> list[dict]:
+        """Every field: its value, confidence and source (OCR / MICR / keyed), and what was read."""
+        return [{"name": f.name, "value": f.value, "confidence": f.confidence, "source": f.source,
+                 "read_value": f.read_value} for f in cheque.fields.all()]  # fmt: skip
 
     def get_images(self, cheque) -> dict:
         from django.conf import settings

@@ -1,0 +1,70 @@
+"""The fields of a cheque, how each is written down, and how it is read back as a value."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+
+from .words import NotAnAmount, words_to_amount
+
+
+def _money(text: str) -> Decimal:
+    cleaned = re.sub(r"(?i)^\s*(\$|₹|rs\.?|inr|usd|cad)\s*", "", text).replace(",", "").strip()
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+        raise ValidationError("Write the amount in figures, e.g. 1250.00.")
+    try:
+        value = Decimal(cleaned).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValidationError("Write the amount in figures, e.g. 1250.00.") from None
+    if value <= 0:
+        raise ValidationError("The amount must be more than zero.")
+    return value
+
+
+def _words(text: str) -> Decimal:
+    try:
+        return words_to_amount(text)
+    except NotAnAmount:
+        raise ValidationError("Write the amount in words as it is on the cheque.") from None
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("Write the date as YYYY-MM-DD.") from None
+
+
+def _digits(text: str) -> str:
+    digits = re.sub(r"[\s-]", "", text)
+    if not digits.isdigit():
+        raise ValidationError("Digits only.")
+    return digits
+
+
+def _text(text: str) -> str:
+    value = text.strip()
+    if not value:
+        raise ValidationError("Required.")
+    return value
+
+
+# name → (label, parser). The order is the keying screen's.
+FIELDS: dict[str, tuple[str, object]] = {
+    "amount": ("Amount in figures (courtesy amount)", _money),
+    "legal_amount": ("Amount in words (legal amount)", _words),
+    "date": ("Date", _date),
+    "payee": ("Payee", _text),
+    "cheque_number": ("Cheque number (top right)", _digits),
+    "routing": ("Routing / transit / sort code (MICR)", _digits),
+    "account": ("Account (MICR on-us)", _digits),
+    "serial": ("Serial (MICR)", _digits),
+}
+
+
+def parse(name: str, text: str):
+    """The typed value of a field as written, or a ValidationError saying how to write it."""
+    return FIELDS[name][1](text)  # type: ignore[operator]
