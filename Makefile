@@ -66,6 +66,7 @@ bench: install
 	$(PY) benchmarks/api_latency.py
 	$(PY) benchmarks/model_quality.py
 	$(PY) benchmarks/cases.py
+	$(PY) benchmarks/cheques.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var/.os-deps
