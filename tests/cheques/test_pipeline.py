@@ -218,6 +218,27 @@ def test_a_cheque_presented_twice_is_flagged_and_becomes_a_case(db, team, django
     assert 'data-testid="case-cheque-image"' in page.text and f"Cheque #{second.pk}" in page.text
 
 
+def test_another_cheque_on_the_same_bank_template_is_not_a_duplicate(db, django_capture_on_commit_callbacks):
+    first = _receive(_cheque(), django_capture_on_commit_callbacks)
+    image = Image.new("L", (1400, 600), 255)  # the same layout, another payee and amount
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 34)
+    draw.rectangle([8, 8, 1392, 592], outline=0, width=3)
+    draw.text((60, 60), "FIRST BANK OF TESTING", font=font, fill=0)
+    draw.text((60, 200), "PAY TO THE ORDER OF  Grace Hopper", font=font, fill=0)
+    draw.text((60, 300), "Nine thousand and 00/100 DOLLARS", font=font, fill=0)
+    draw.text((1000, 200), "$ 9000.00", font=font, fill=0)
+    out = BytesIO()
+    image.save(out, format="PNG")
+    second = _receive(out.getvalue(), django_capture_on_commit_callbacks)
+    step = second.steps.get(name="duplicates")
+    assert second.status == "keying" and step.outcome == "ok"
+    from apps.cheques.pipeline.duplicates import distance
+
+    assert distance(first.image_hash, second.image_hash) <= 3  # alike to the eye of the hash...
+    assert step.detail["look_alikes"] == 1  # ...and told apart by the words
+
+
 def test_a_different_cheque_is_not_a_duplicate(db, django_capture_on_commit_callbacks):
     _receive(_cheque(), django_capture_on_commit_callbacks)
     other = Image.new("L", (1400, 600), 255)
