@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from apps.core.views import FilteredListView, PortalPermissionMixin
 
 from . import selectors, services
-from .api.views import ChequeFilterSet
 from .choices import ChequeSource, ChequeStatus
+from .filtersets import ChequeFilterSet
 from .forms import ChequeKeyForm, ChequeUploadForm
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff"}

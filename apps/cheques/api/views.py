@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.cheques import selectors, services
-from apps.cheques.choices import ChequeSource, ChequeStatus
+from apps.cheques.choices import ChequeSource
+from apps.cheques.filtersets import ChequeFilterSet
 from apps.cheques.models import Cheque
-from apps.core.filtersets import DayRangeMixin
 from apps.core.idempotency import idempotent
 
 
@@ -53,15 +52,6 @@ class ChequeSerializer(serializers.ModelSerializer):
             "back": selectors.image_url(cheque, "back", request),
             "expires_in": settings.CHEQUE_IMAGE_URL_SECONDS,
         }
-
-
-class ChequeFilterSet(DayRangeMixin, django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ChequeStatus.choices, distinct=False)
-    reference = django_filters.CharFilter()
-
-    class Meta:
-        model = Cheque
-        fields = ["status", "reference", "source"]
 
 
 class ChequeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
