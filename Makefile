@@ -67,6 +67,7 @@ bench: install
 	$(PY) benchmarks/model_quality.py
 	$(PY) benchmarks/cases.py
 	$(PY) benchmarks/cheques.py
+	$(PY) benchmarks/micr.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var/.os-deps

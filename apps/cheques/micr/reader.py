@@ -1,0 +1,101 @@
+"""Reading an E-13B line: segment it (`segment`), score every candidate with the glyph classifier
+(`model`), and choose the best sequence of characters with a dynamic programme over the blobs.
+
+`read(image)` takes a whole cheque (the MICR line is found in its clear band at the bottom) or a line
+already cropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from . import layouts, segment
+from .model import ALPHABET, REJECT, Model, shipped
+
+SKIP = -6.0  # log-score for leaving a blob out (dust, a stray pen stroke)
+FLOOR = 1e-9
+
+
+@dataclass
+class MicrRead:
+    text: str  # in the data set's letters, e.g. "A031300465A..."
+    confidences: list[float] = field(default_factory=list)  # one per character
+
+    @property
+    def micr(self) -> str:
+        return layouts.display(self.text)
+
+    @property
+    def confidence(self) -> float:
+        return round(min(self.confidences), 3) if self.confidences else 0.0
+
+    def fields(self, country: str | None = None) -> dict:
+        return layouts.parse(self.text, country)
+
+
+def scores(line: segment.Line, model: Model) -> tuple[list[tuple[int, int]], np.ndarray]:
+    cands = list(segment.candidates(line))
+    feats = np.stack([segment.features(line, a, b) for a, b in cands]) if cands else np.zeros((0, 1))
+    return cands, model.probabilities(feats)
+
+
+def decode(line: segment.Line, cands: list[tuple[int, int]], probs: np.ndarray) -> MicrRead:
+    """The most probable reading: every blob belongs to one character or is left out."""
+    n = len(line.blobs)
+    at = {c: i for i, c in enumerate(cands)}
+    best = np.full(n + 1, -np.inf)
+    best[0] = 0.0
+    back: list[tuple[int, int, float] | None] = [None] * (n + 1)
+    for i in range(n):
+        if best[i] == -np.inf:
+            continue
+        if best[i] + SKIP > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] + SKIP, (i, -1, 0.0)
+        for j in range(i, min(n, i + segment.MAX_PARTS)):
+            k = at.get((i, j))
+            if k is None:
+                break
+            char = int(np.argmax(probs[k, :REJECT]))
+            p = float(probs[k, char])
+            score = best[i] + np.log(p + FLOOR)
+            if score > best[j + 1]:
+                best[j + 1], back[j + 1] = score, (i, char, p)
+    chars, confs, i = [], [], n
+    while i > 0:
+        prev, char, p = back[i]  # type: ignore[misc]
+        if char >= 0:
+            chars.append(ALPHABET[char])
+            confs.append(round(p, 4))
+        i = prev
+    return MicrRead("".join(reversed(chars)), list(reversed(confs)))
+
+
+def read_line(ink: np.ndarray, model: Model | None = None) -> MicrRead:
+    line = segment.prepare(ink)
+    if line is None or not line.blobs:
+        return MicrRead("")
+    cands, probs = scores(line, model or shipped())
+    return decode(line, cands, probs)
+
+
+def locate(ink: np.ndarray) -> np.ndarray:
+    """The MICR line of a whole cheque: the lowest band of characters in the bottom quarter (the clear
+    band). A line already cropped (wide and low) is returned as it is."""
+    h, w = ink.shape
+    if w >= 6 * h:
+        return ink
+    bottom = ink[int(h * 0.75) :]
+    rows = bottom.sum(1)
+    if not rows.any():
+        return bottom
+    runs = segment.runs(rows >= max(1, rows.max() * 0.08))
+    tall = [r for r in runs if r[1] - r[0] >= 0.02 * h] or runs
+    start, end = tall[-1]
+    pad = max(2, (end - start) // 3)
+    return bottom[max(0, start - pad) : end + pad]
+
+
+def read(image: Image.Image, model: Model | None = None) -> MicrRead:
+    return read_line(locate(segment.binarize(image)), model)

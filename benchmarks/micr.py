@@ -1,0 +1,64 @@
+"""MICR reader accuracy (`make bench`) on the real E-13B lines of ../shared/data/micr-e13b (or
+MICR_DATA_DIR), on the held-out part only: the last 20% of the files by name, which the shipped model
+(`python manage.py train_micr`) never saw. Prints the exact-line rate, the character error rate (edit
+distance over characters), the routing exact rate over lines whose text holds a routing field, the
+misread routing numbers that still pass their checksum, and how many wrong lines are wrong only in
+their first or last character (a glyph cut by the crop)."""
+
+from __future__ import annotations
+
+import time
+
+from common import setup
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def main() -> None:
+    setup("micr")
+    from apps.cheques.management.commands.train_micr import DEFAULT_DATA
+    from apps.cheques.micr import layouts, reader, training
+    from apps.cheques.micr.model import shipped
+    from apps.cheques.validation import aba_checksum_ok
+
+    if not DEFAULT_DATA.is_dir():
+        print(f"micr: skipped, no data at {DEFAULT_DATA}")
+        return
+    _, held_out = training.split(training.load(DEFAULT_DATA))
+    model = shipped()
+    exact = errors = chars = edge_only = 0
+    routed = routing_exact = checksum_misreads = 0
+    started = time.perf_counter()
+    for s in held_out:
+        cands, probs = reader.scores(s.line, model)
+        text = reader.decode(s.line, cands, probs).text
+        exact += text == s.text
+        errors += edit_distance(text, s.text)
+        chars += len(s.text)
+        if text != s.text and (text[1:] == s.text[1:] or text[:-1] == s.text[:-1]):
+            edge_only += 1
+        truth = layouts.parse(s.text)
+        if truth["routing"]:
+            routed += 1
+            got = layouts.parse(text, truth["country"])["routing"]
+            routing_exact += got == truth["routing"]
+            if got and got != truth["routing"] and truth["country"] == "us" and aba_checksum_ok(got):
+                checksum_misreads += 1
+    seconds = time.perf_counter() - started
+    n = len(held_out)
+    print(f"micr: {n} held-out lines ({chars} characters), {seconds / n * 1000:.1f} ms per line")
+    print(f"micr: exact line {exact / n:.1%}  character error {errors / chars:.2%}")
+    print(f"micr: routing exact {routing_exact}/{routed} = {routing_exact / max(1, routed):.1%}  "
+          f"checksum-valid misreads {checksum_misreads}")  # fmt: skip
+    print(f"micr: wrong lines wrong only in the first or last character: {edge_only} of {n - exact}")
+
+
+if __name__ == "__main__":
+    main()
