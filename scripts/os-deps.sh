@@ -2,7 +2,8 @@
 # Install the OS packages ChequeCloud needs when they are missing.
 # Usage: scripts/os-deps.sh [--browser]
 #   always: Tesseract (+ English data), the MariaDB client headers mysqlclient builds against,
-#           the Pango libraries WeasyPrint renders PDFs with, Node.js/npm for the front-end packages.
+#           the Pango libraries WeasyPrint renders PDFs with, Node.js/npm for the front-end packages,
+#           the fonts the cheque generator draws with (DejaVu, URW base 35 with its script face).
 #   --browser: Debian's Chromium, for the Playwright browser tests.
 set -euo pipefail
 
@@ -17,6 +18,8 @@ have_cmd pkg-config || need+=(pkg-config)
 have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
 have_cmd npm || need+=(npm)
+have_pkg fonts-dejavu-core || need+=(fonts-dejavu-core)
+have_pkg fonts-urw-base35 || need+=(fonts-urw-base35)
 if [ "${1:-}" = "--browser" ]; then
   have_cmd chromium || [ -x /usr/bin/chromium ] || need+=(chromium)
 fi

@@ -68,3 +68,39 @@ def words_to_amount(text: str) -> Decimal:
     if not words and not cents:
         raise NotAnAmount("no amount in the words")
     return (whole + cents).quantize(Decimal("0.01"))
+
+
+_ONES = [k for k, v in sorted(UNITS.items(), key=lambda kv: kv[1]) if k != "fourty"][:20]
+_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety"}
+
+
+def _below_thousand(n: int) -> list[str]:
+    words = []
+    if n >= 100:
+        words += [_ONES[n // 100], "hundred"]
+        n %= 100
+    if n >= 20:
+        words.append(_TENS[n // 10 * 10] + (f"-{_ONES[n % 10]}" if n % 10 else ""))
+    elif n or not words:
+        words.append(_ONES[n])
+    return words
+
+
+def amount_to_words(amount: Decimal, *, indian: bool = False) -> str:
+    """The other way round, as a cheque writer would: "One thousand two hundred five and 40/100" (the
+    caller adds the currency), or with lakh and crore for India."""
+    whole = int(amount)
+    cents = int((amount - whole) * 100)
+    scales = [(10**7, "crore"), (10**5, "lakh"), (10**3, "thousand")] if indian else [
+        (10**9, "billion"), (10**6, "million"), (10**3, "thousand")]  # fmt: skip
+    words: list[str] = []
+    for size, name in scales:
+        if whole >= size:
+            words += (_below_thousand(whole // size) if whole // size < 1000 else
+                      amount_to_words(Decimal(whole // size), indian=indian).lower().split()) + [name]  # fmt: skip
+            whole %= size
+    if whole or not words:
+        words += _below_thousand(whole)
+    text = " ".join(words)
+    text = text[0].upper() + text[1:]
+    return f"{text} and {cents:02d}/100"

@@ -81,21 +81,37 @@ def read_line(ink: np.ndarray, model: Model | None = None) -> MicrRead:
 
 
 def locate(ink: np.ndarray) -> np.ndarray:
-    """The MICR line of a whole cheque: the lowest band of characters in the bottom quarter (the clear
-    band). A line already cropped (wide and low) is returned as it is."""
+    """The MICR line of a whole cheque: in the clear band at the bottom (the lowest 30%), the band of
+    rows as tall as a line of characters (not a ruled line, not a signature) with the most ink. A line
+    already cropped (wide and low) is returned as it is."""
     h, w = ink.shape
     if w >= 6 * h:
         return ink
-    bottom = ink[int(h * 0.75) :]
+    bottom = ink[int(h * 0.7) :]
     rows = bottom.sum(1)
     if not rows.any():
         return bottom
-    runs = segment.runs(rows >= max(1, rows.max() * 0.08))
-    tall = [r for r in runs if r[1] - r[0] >= 0.02 * h] or runs
-    start, end = tall[-1]
+    bands = [r for r in segment.runs(rows >= max(2, rows.max() * 0.05)) if 0.025 * h <= r[1] - r[0] <= 0.12 * h]
+    if not bands:
+        return bottom
+    start, end = max(bands, key=lambda r: rows[r[0] : r[1]].sum())
     pad = max(2, (end - start) // 3)
     return bottom[max(0, start - pad) : end + pad]
 
 
-def read(image: Image.Image, model: Model | None = None) -> MicrRead:
+def straighten(image: Image.Image) -> Image.Image:
+    """A whole cheque scanned slightly askew is turned level first (the pipeline's quality step does the
+    same before this step runs)."""
+    from ..pipeline.quality import _gray, estimate_skew
+
+    gray = _gray(image)
+    skew = estimate_skew(gray < float(np.median(gray)) - 60)
+    if abs(skew) < 0.25:
+        return image
+    return image.convert("L").rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def read(image: Image.Image, model: Model | None = None, *, level: bool = False) -> MicrRead:
+    if level and image.width < 6 * image.height:
+        image = straighten(image)
     return read_line(locate(segment.binarize(image)), model)

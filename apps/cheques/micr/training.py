@@ -128,7 +128,7 @@ def train(samples: list[Sample], *, rounds: int = 1, seed: int = 0,
                 y.append(ALPHABET.index(ch))
     progress(f"first guess: {len(y)} characters from {len(samples)} lines")
     model = _fit(x, y, seed)
-    glyphs: list[tuple[str, np.ndarray]] = []
+    glyphs: list[tuple[str, np.ndarray, np.ndarray]] = []
     for r in range(rounds):
         x, y, glyphs, aligned = [], [], [], 0
         for s in samples:
@@ -144,14 +144,19 @@ def train(samples: list[Sample], *, rounds: int = 1, seed: int = 0,
                 y.append(ALPHABET.index(ch))
                 top = min(t for t, _ in s.line.bands[g[0] : g[1] + 1])
                 bottom = max(b for _, b in s.line.bands[g[0] : g[1] + 1])
-                glyphs.append((ch, s.line.ink[top:bottom, s.line.blobs[g[0]][0] : s.line.blobs[g[1]][1]]))
+                bitmap = s.line.ink[top:bottom, s.line.blobs[g[0]][0] : s.line.blobs[g[1]][1]]
+                glyphs.append((ch, bitmap, s.feats[at[g]]))
             for c in s.cands:
                 if c not in chosen:
                     x.append(s.feats[at[c]])
                     y.append(REJECT)
         progress(f"round {r + 1}: {aligned} lines aligned, {len(y)} candidates")
         model = _fit(x, y, seed)
-    return model, glyphs
+    # Only glyphs the final classifier is sure of go on the sheet (an alignment can mislabel a few).
+    sure = [(ch, bitmap) for ch, bitmap, feats in glyphs
+            if model.probabilities(feats[None])[0, ALPHABET.index(ch)] >= 0.99
+            and (ch not in "0123456789" or bitmap.shape[1] <= 0.85 * bitmap.shape[0])]  # fmt: skip
+    return model, sure
 
 
 def glyph_sheet(glyphs: list[tuple[str, np.ndarray]], per_char: int = 6, height: int = 40,
