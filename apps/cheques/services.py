@@ -4,7 +4,6 @@ written in the same transaction."""
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -80,15 +79,6 @@ def cheque_receive(
 
 # ------------------------------------------------------------------------------------ processing
 FINAL = {ChequeStatus.CLEARED, ChequeStatus.NEEDS_KEYING, ChequeStatus.FLAGGED, ChequeStatus.RESCAN}
-NOT_READ_YET = "Read by OCR. The MICR and field readers are not built yet, so a person keys the fields."
-
-
-def _steps():
-    from .pipeline.duplicates import DuplicateStep
-    from .pipeline.ocr import OcrStep
-    from .pipeline.quality import QualityStep
-
-    return [QualityStep(), OcrStep(), DuplicateStep()]
 
 
 def cheque_process(*, cheque_id: int) -> Cheque | None:
@@ -97,7 +87,8 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
     propagates (the task retries transient ones, then marks the cheque failed)."""
     from PIL import Image
 
-    from .pipeline.base import Context, Stop
+    from .pipeline import run
+    from .pipeline.base import Context
 
     with transaction.atomic():
         cheque = Cheque.objects.select_for_update().filter(pk=cheque_id).first()
@@ -107,48 +98,39 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         cheque.attempts += 1
         cheque.save(update_fields=["status", "status_reason", "attempts", "updated_at"])
     with cheque.front.open("rb") as fh:
-        ctx = Context(front=Image.open(fh).convert("L"), found={"cheque": cheque})
-    route, reason = ChequeStatus.NEEDS_KEYING, NOT_READ_YET
-    for step in _steps():
-        started = time.perf_counter()
-        outcome, confidence, detail = ChequeStep.Outcome.OK, None, {}
-        try:
-            if not step.can_run(ctx):
-                outcome = ChequeStep.Outcome.SKIPPED
-            else:
-                result = step.run(ctx)
-                confidence, detail = result.confidence, result.detail
-        except Stop as stop:
-            outcome, detail = ChequeStep.Outcome.STOP, {**stop.detail, "reason": stop.reason}
-            route, reason = stop.route, stop.reason
-        except Exception as exc:
-            _record(
-                cheque, step.name, ChequeStep.Outcome.ERROR, None, started, {"error": f"{type(exc).__name__}: {exc}"}
-            )
-            raise
-        finally:
-            step.cleanup(ctx)
-        _record(cheque, step.name, outcome, confidence, started, detail)
-        if outcome == ChequeStep.Outcome.STOP:
-            break
-    ocr = ctx.found.get("ocr")
+        front = Image.open(fh).convert("L")
+    back = None
+    if cheque.back:
+        with cheque.back.open("rb") as fh:
+            back = Image.open(fh).convert("L")
+    ctx = Context(front=front, back=back, found={"cheque": cheque, "country": cheque.country,
+                                                 "declared_amount": cheque.declared_amount})  # fmt: skip
+    route, reason = run(ctx, on_step=lambda *a: _record(cheque, *a))
+    ocr, found = ctx.found.get("ocr"), ctx.found
     with transaction.atomic():
-        cheque.status, cheque.status_reason, cheque.processed_at = route, reason, timezone.now()
+        cheque.status, cheque.status_reason, cheque.processed_at = route, reason[:255], timezone.now()
         if ocr is not None:
             cheque.ocr_text, cheque.ocr_words = "\n".join(ocr.lines), ocr.words
+        cheque.country = found.get("country") or cheque.country
+        cheque.micr_key = found.get("micr_key", cheque.micr_key)
+        if "checks" in found:
+            cheque.validations = found["checks"]
+            cheque.risk_score, cheque.risk_reasons = found["risk"]["score"], found["risk"]["reasons"]
         cheque.save()
+        for name, read in found.get("fields", {}).items():
+            ChequeField.objects.update_or_create(cheque=cheque, name=name, defaults={
+                "read_value": read.value[:255], "read_confidence": read.confidence, "read_source": read.source})
         if route == ChequeStatus.FLAGGED:
             from apps.fraud.services import cheque_flag
 
-            cheque_flag(cheque=cheque, score=ctx.found["risk"]["score"], reasons=ctx.found["risk"]["reasons"])
+            cheque_flag(cheque=cheque, score=found["risk"]["score"], reasons=found["risk"]["reasons"])
         audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
     return cheque
 
 
-def _record(cheque: Cheque, name: str, outcome: str, confidence, started: float, detail: dict) -> None:
+def _record(cheque: Cheque, name: str, outcome: str, confidence, duration_ms: int, detail: dict) -> None:
     ChequeStep.objects.create(cheque=cheque, name=name, attempt=cheque.attempts, outcome=outcome,
-                              confidence=confidence, duration_ms=round((time.perf_counter() - started) * 1000),
-                              detail=detail)  # fmt: skip
+                              confidence=confidence, duration_ms=duration_ms, detail=detail)  # fmt: skip
 
 
 def cheque_fail(*, cheque_id: int, error: str) -> None:
@@ -216,6 +198,7 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
 
     from . import fields as field_specs
     from . import validation
+    from .pipeline.reading import MARKS, checks_for
 
     if not actor.has_perm("cheques.key_cheque"):
         raise PermissionDenied("You may not key cheques.")
@@ -246,8 +229,9 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         cheque.micr_key = "|".join(typed[k] for k in ("routing", "account", "serial"))
         twin = (Cheque.objects.filter(micr_key=cheque.micr_key).exclude(pk=cheque.pk).order_by("created_at")
                 .values_list("pk", flat=True).first())  # fmt: skip
-        checks = validation.run_checks(country=country, fields=typed, declared_amount=cheque.declared_amount,
-                                       today=timezone.localdate(), duplicate_of=twin)  # fmt: skip
+        marks = {name: existing[name].value for name in MARKS if name in existing}
+        checks = checks_for(country=country, typed=typed, marks=marks, declared_amount=cheque.declared_amount,
+                            duplicate_of=twin)  # fmt: skip
         score, reasons = validation.risk(checks)
         flagged = score >= settings.RISK_REVIEW_THRESHOLD
         cheque.validations = [c.as_dict() for c in checks]

@@ -77,3 +77,13 @@ def risk(checks: list[Check]) -> tuple[int, list[dict]]:
     reasons = [{"type": "rule", "rule": f"cheque-{c.code}", "version": 1, "weight": c.weight,
                 "explanation": c.explanation} for c in failed]  # fmt: skip
     return min(100, sum(c.weight for c in failed)), reasons
+
+
+def mark_checks(marks: dict[str, str]) -> list[Check]:
+    """The signature on the front and the endorsement on the back ("yes"/"no"; absent: not looked at)."""
+    out = []
+    if "signature" in marks:
+        out.append(Check("signature", marks["signature"] == "yes", 60, "No signature was found on the cheque."))
+    if "endorsement" in marks:
+        out.append(Check("endorsement", marks["endorsement"] == "yes", 20, "The back of the cheque is not endorsed."))
+    return out

@@ -449,6 +449,12 @@ CHEQUE_IMAGE_MAX_MB = env.int("CHEQUE_IMAGE_MAX_MB", default=20)
 CHEQUE_MAX_PIXELS = env.int("CHEQUE_MAX_PIXELS", default=60_000_000)  # above: refused as a decompression bomb
 CHEQUE_MIN_SIZE = (env.int("CHEQUE_MIN_WIDTH", default=600), env.int("CHEQUE_MIN_HEIGHT", default=250))
 CHEQUE_IMAGE_URL_SECONDS = env.int("CHEQUE_IMAGE_URL_SECONDS", default=300)  # signed image links
+# A field read with less confidence than this goes to a person for keying (0-1, by where it was read).
+CHEQUE_MIN_CONFIDENCE = {
+    "ocr": env.float("CHEQUE_OCR_MIN_CONFIDENCE", default=0.80),
+    "micr": env.float("CHEQUE_MICR_MIN_CONFIDENCE", default=0.90),
+    "image": env.float("CHEQUE_MARK_MIN_CONFIDENCE", default=0.80),  # signature and endorsement
+}
 OCR_BACKEND = env("OCR_BACKEND", default="tesseract")  # or "textract" (Amazon Textract AnalyzeDocument)
 if OCR_BACKEND not in ("tesseract", "textract"):
     from django.core.exceptions import ImproperlyConfigured

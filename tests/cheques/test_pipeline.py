@@ -48,14 +48,19 @@ def _receive(data: bytes, on_commit) -> Cheque:
     return cheque
 
 
-def test_a_clean_cheque_is_read_by_tesseract_and_routed(db, django_capture_on_commit_callbacks):
+def test_a_cheque_without_a_micr_line_is_read_by_tesseract_and_sent_to_keying(db, django_capture_on_commit_callbacks):
     cheque = _receive(_cheque(), django_capture_on_commit_callbacks)
-    assert cheque.status == "keying" and "key" in cheque.status_reason
+    assert cheque.status == "keying"
+    assert "routing" in cheque.status_reason and "date" in cheque.status_reason  # what a person must key
+    read = {f.name: f for f in cheque.fields.all()}
+    assert read["payee"].read_value == "Ada Lovelace" and read["payee"].read_source == "ocr"
+    assert read["amount"].read_value == "125.40" and read["amount"].read_confidence > 0.5
     assert "PAY" in cheque.ocr_text and "Lovelace" in cheque.ocr_text
     word = next(w for w in cheque.ocr_words if w[0] == "Lovelace")
     assert word[1] > 0.5 and word[2] > 400  # confidence, left edge in pixels
     steps = list(ChequeStep.objects.filter(cheque=cheque).values_list("name", "outcome"))
-    assert steps == [("quality", "ok"), ("ocr", "ok"), ("duplicates", "ok")]
+    assert steps == [("quality", "ok"), ("ocr", "ok"), ("micr", "ok"), ("fields", "ok"), ("duplicates", "ok"),
+                     ("route", "ok")]  # fmt: skip
     assert all(s.duration_ms >= 0 for s in cheque.steps.all())
 
 

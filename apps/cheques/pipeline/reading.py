@@ -1,0 +1,148 @@
+"""Steps 3 to 7: MICR, fields, validation, risk and route.
+
+- `MicrStep` reads the E-13B line with the project's reader and parses it by the cheque's country (or
+  the layout that fits, when the country's does not).
+- `FieldsStep` reads the printed and written fields from the OCR words, the signature area and the
+  back.
+- `RouteStep` validates the values read, scores the risk and routes: needs keying when any field is
+  missing or below its confidence threshold (CHEQUE_MIN_CONFIDENCE, by source), else flagged when the
+  risk reaches RISK_REVIEW_THRESHOLD, else cleared.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.utils import timezone
+
+from .. import fields as field_specs
+from .. import reading, validation
+from ..choices import ChequeStatus
+from ..micr import reader
+from .base import Context, Step, StepResult
+
+MARKS = ("signature", "endorsement")
+
+
+class MicrStep(Step):
+    name = "micr"
+
+    def run(self, ctx: Context) -> StepResult:
+        read = reader.read(ctx.front)
+        country = ctx.found.get("country") or "us"
+        parsed = read.fields(country)
+        if not parsed["routing"]:
+            other = read.fields()
+            if other["routing"]:
+                parsed, country = other, other["country"]
+        ctx.found["country"] = country
+        ctx.found["micr"] = read
+        confidence = read.confidence
+        if country == "us" and parsed["routing"] and not validation.aba_checksum_ok(parsed["routing"]):
+            # A misread digit almost always breaks the checksum: a person looks (a real bad routing
+            # number is then confirmed by the keyer and flagged).
+            confidence = min(confidence, 0.5)
+        reads = ctx.found.setdefault("fields", {})
+        for name in ("routing", "account", "serial"):
+            if parsed[name]:
+                reads[name] = reading.Read(parsed[name], confidence, "micr")
+        detail = {"micr": read.micr, "country": country, **{k: parsed[k] for k in ("routing", "account", "serial")},
+                  "amount": parsed["amount"], "confidence": read.confidence}  # fmt: skip
+        return StepResult(confidence=read.confidence, detail=detail)
+
+
+class FieldsStep(Step):
+    name = "fields"
+
+    def run(self, ctx: Context) -> StepResult:
+        ocr = ctx.found.get("ocr")
+        country = ctx.found.get("country") or "us"
+        reads = ctx.found.setdefault("fields", {})
+        if ocr is not None:
+            reads.update(reading.read_fields(ocr.words, ctx.front.size, country))
+        reads["signature"] = reading.signature(ctx.front, ocr.signatures if ocr is not None else None)
+        endorsed = reading.endorsement(ctx.back)
+        if endorsed is not None:
+            reads["endorsement"] = endorsed
+        found = [r.confidence for r in reads.values()]
+        return StepResult(confidence=round(min(found), 3) if found else None,
+                          detail={k: v.as_list() for k, v in reads.items()})  # fmt: skip
+
+
+def uncertain(reads: dict[str, reading.Read]) -> list[str]:
+    """The fields a person must look at: missing, unparseable, or read with too little confidence."""
+    thresholds = settings.CHEQUE_MIN_CONFIDENCE
+    out = []
+    for name in field_specs.FIELDS:
+        read = reads.get(name)
+        if read is None or read.confidence < thresholds.get(read.source, 0.8):
+            out.append(name)
+            continue
+        try:
+            field_specs.parse(name, read.value)
+        except ValidationError:
+            out.append(name)
+    for name in MARKS:
+        read = reads.get(name)
+        if read is not None and read.confidence < thresholds["image"]:
+            out.append(name)
+    return out
+
+
+def typed_values(reads: dict[str, reading.Read]) -> dict:
+    out = {}
+    for name in field_specs.FIELDS:
+        if name in reads:
+            try:
+                out[name] = field_specs.parse(name, reads[name].value)
+            except ValidationError:
+                continue
+    return out
+
+
+def checks_for(*, country: str, typed: dict, marks: dict[str, str], declared_amount, duplicate_of) -> list:
+    checks = validation.run_checks(country=country, fields=typed, declared_amount=declared_amount,
+                                   today=timezone.localdate(), duplicate_of=duplicate_of)  # fmt: skip
+    return checks + validation.mark_checks(marks)
+
+
+class RouteStep(Step):
+    name = "route"
+
+    def run(self, ctx: Context) -> StepResult:
+        from ..models import Cheque
+
+        reads: dict[str, reading.Read] = ctx.found.get("fields", {})
+        country = ctx.found.get("country") or "us"
+        cheque = ctx.found.get("cheque")
+        typed = typed_values(reads)
+        twin = None
+        if all(k in typed for k in ("routing", "account", "serial")):
+            key = "|".join(typed[k] for k in ("routing", "account", "serial"))
+            ctx.found["micr_key"] = key
+            twins = Cheque.objects.filter(micr_key=key).order_by("created_at").values_list("pk", flat=True)
+            if cheque is not None:
+                twin = twins.exclude(pk=cheque.pk).first()
+            else:  # files on disk (process_cheque): compare with what is stored, if there is a database
+                try:
+                    twin = twins.first()
+                except DatabaseError:
+                    twin = None
+        checks = checks_for(country=country, typed=typed, marks={k: reads[k].value for k in MARKS if k in reads},
+                            declared_amount=ctx.found.get("declared_amount"), duplicate_of=twin)  # fmt: skip
+        score, reasons = validation.risk(checks)
+        ctx.found["checks"] = [c.as_dict() for c in checks]
+        ctx.found["risk"] = {"score": score, "reasons": reasons}
+        unsure = uncertain(reads)
+        if unsure:
+            route = ChequeStatus.NEEDS_KEYING
+            reason = "A person checks: " + ", ".join(unsure) + " (not read with enough confidence)."
+        elif score >= settings.RISK_REVIEW_THRESHOLD:
+            route, reason = ChequeStatus.FLAGGED, reasons[0]["explanation"]
+        else:
+            route, reason = ChequeStatus.CLEARED, "Every field read with confidence; every check passed."
+        ctx.found["route"] = (route, reason)
+        ctx.found["uncertain"] = unsure
+        return StepResult(confidence=None, detail={"route": route, "reason": reason, "score": score,
+                                                   "uncertain": unsure})  # fmt: skip

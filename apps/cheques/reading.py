@@ -1,0 +1,207 @@
+"""The fields of a cheque from the OCR words (with their boxes and confidences), anchored on what every
+cheque prints, not on one bank's layout:
+
+- courtesy amount: the money figures beside a currency sign ($, Rs., ₹), the right-most in the top 60%;
+- legal amount: the longest run of amount words (numbers, lakh/crore, "and 40/100", dollars/rupees/only),
+  across a wrapped line;
+- date: a date in the country's order (US month first, India day first, Canada ISO), in the top half;
+- payee: the words right of "ORDER OF" (or "PAY") on its line, up to the amount box;
+- cheque number: the digits in the top-right corner;
+- signature: handwriting-like ink in the signature area (lower right, above the MICR band), ruled lines
+  removed; Textract's SIGNATURE blocks when that backend ran;
+- endorsement: ink on the back below its printed header.
+
+Every field comes with a confidence (the OCR's for the words used) and its source."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from PIL import Image
+
+from .words import CURRENCY, MINOR, SCALES, UNITS
+
+AMOUNT_WORDS = set(UNITS) | set(SCALES) | CURRENCY | MINOR | {"hundred", "and"}
+MONEY = re.compile(r"^(?:\$|₹|rs\.?)?\s*(\d{1,3}(?:,\d{2,3})*(?:\.\d{2})|\d+\.\d{2})$", re.I)
+CURRENCY_SIGN = re.compile(r"^(\$|₹|rs\.?|inr)$", re.I)
+DATES = {
+    "us": [(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", ("m", "d", "y")), (r"(\d{4})-(\d{2})-(\d{2})", ("y", "m", "d"))],
+    "ca": [(r"(\d{4})-(\d{2})-(\d{2})", ("y", "m", "d")), (r"(\d{1,2})/(\d{1,2})/(\d{4})", ("d", "m", "y"))],
+    "in": [(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", ("d", "m", "y")), (r"(\d{4})-(\d{2})-(\d{2})", ("y", "m", "d"))],
+}
+
+
+@dataclass
+class Read:
+    value: str
+    confidence: float
+    source: str = "ocr"
+
+    def as_list(self) -> list:
+        return [self.value, round(self.confidence, 3), self.source]
+
+
+def _words(words: list[list]) -> list[dict]:
+    return [{"text": w[0], "conf": float(w[1]), "l": w[2], "t": w[3], "w": w[4], "h": w[5],
+             "cy": w[3] + w[5] / 2} for w in words]  # fmt: skip
+
+
+def _lines(words: list[dict]) -> list[list[dict]]:
+    """Words grouped into lines by their vertical centre, left to right."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: w["cy"]):
+        if lines and abs(lines[-1][-1]["cy"] - w["cy"]) < 0.5 * max(w["h"], lines[-1][-1]["h"]):
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(line, key=lambda w: w["l"]) for line in lines]
+
+
+def courtesy_amount(words: list[dict], width: int, height: int) -> Read | None:
+    best = None
+    for i, w in enumerate(words):
+        match = MONEY.match(w["text"])
+        if not match or w["cy"] > 0.6 * height:
+            continue
+        sign = CURRENCY_SIGN.match(w["text"][:3]) or w["text"][0] in "$₹" or any(
+            CURRENCY_SIGN.match(o["text"]) and abs(o["cy"] - w["cy"]) < w["h"] and 0 <= w["l"] - (o["l"] + o["w"]) < 3 * w["h"]
+            for o in words
+        )
+        if not sign:
+            continue
+        value = match.group(1).replace(",", "")
+        if best is None or w["l"] > best[1]:
+            best = (Read(value, w["conf"]), w["l"])
+    return best[0] if best else None
+
+
+def _amounty(text: str) -> bool:
+    t = text.lower().strip(".,")
+    return bool(re.fullmatch(r"\d{1,2}/100", t)) or all(p in AMOUNT_WORDS for p in t.split("-") if p) and bool(t)
+
+
+def _numbery(text: str) -> bool:
+    parts = re.split(r"[\s-]+", text.lower().strip(".,"))
+    return any(p in UNITS or p in SCALES or p == "hundred" for p in parts) or bool(re.fullmatch(r"\d{1,2}/100", text))
+
+
+def legal_amount(words: list[dict]) -> Read | None:
+    lines = _lines(words)
+    best: tuple[int, int, list[dict]] = (0, -1, [])  # (number words, line, run)
+    for k, line in enumerate(lines):
+        run: list[dict] = []
+        for w in [*line, None]:
+            if w is not None and _amounty(w["text"]):
+                run.append(w)
+                continue
+            score = sum(_numbery(r["text"]) for r in run)
+            if score > best[0]:
+                best = (score, k, run if w is not None else run + ["END"])  # type: ignore[list-item]
+            run = []
+    score, k, run = best
+    if not score:
+        return None
+    if run[-1] == "END":  # the run reached the end of its line: a wrapped amount goes on below
+        run = run[:-1]
+        if k + 1 < len(lines):
+            for w in lines[k + 1]:
+                if not _amounty(w["text"]):
+                    break
+                run.append(w)
+    text = " ".join(w["text"] for w in run).replace("- ", "-")
+    return Read(text, min(w["conf"] for w in run))
+
+
+def cheque_date(words: list[dict], country: str, height: int) -> Read | None:
+    for w in sorted(words, key=lambda w: w["cy"]):
+        if w["cy"] > 0.5 * height:
+            continue
+        for pattern, order in DATES.get(country, DATES["us"]):
+            match = re.fullmatch(pattern, w["text"].strip(".,"))
+            if match:
+                parts = dict(zip(order, map(int, match.groups()), strict=True))
+                try:
+                    return Read(date(parts["y"], parts["m"], parts["d"]).isoformat(), w["conf"])
+                except ValueError:
+                    continue
+    return None
+
+
+LABEL = {"PAY", "TO", "THE", "ORDER", "OF", "ORDEROF", "TOTHE", "BEARER"}
+
+
+def payee(words: list[dict], width: int) -> Read | None:
+    """The words right of the "PAY TO THE ORDER OF" label on its line, up to the amount box."""
+    label = [w for w in words if re.sub(r"[^A-Z]", "", w["text"].upper()) in LABEL or "ORDER" in w["text"].upper()]
+    order = next((w for w in label if "ORDER" in w["text"].upper()), None)
+    if order is None:
+        return None
+    after = [w for w in label if w["l"] > order["l"] and abs(w["cy"] - order["cy"]) < order["h"]]
+    anchor = min(after, key=lambda w: w["l"]) if after else order
+    right = anchor["l"] + anchor["w"]
+    near = [w for w in words if w["l"] > right and abs(w["cy"] - anchor["cy"]) < 1.6 * max(w["h"], anchor["h"])
+            and w["l"] < 0.75 * width and not any(ch.isdigit() for ch in w["text"]) and w not in label
+            and not CURRENCY_SIGN.match(w["text"])]  # fmt: skip
+    near.sort(key=lambda w: w["l"])
+    text = " ".join(w["text"] for w in near).strip(" .,-_|")
+    return Read(text, min(w["conf"] for w in near)) if text else None
+
+
+def cheque_number(words: list[dict], width: int, height: int) -> Read | None:
+    corner = [w for w in words if w["l"] > 0.6 * width and w["cy"] < 0.2 * height]
+    for w in sorted(corner, key=lambda w: w["cy"]):
+        digits = re.sub(r"^(no\.?|#)", "", w["text"], flags=re.I).strip(".:")
+        if re.fullmatch(r"\d{3,9}", digits):
+            return Read(digits, w["conf"])
+    return None
+
+
+def _handwriting(ink: np.ndarray) -> float:
+    """The share of a region inked by strokes, after removing ruled lines (rows mostly inked)."""
+    if not ink.size:
+        return 0.0
+    rows = ink.mean(1)
+    ink = ink[rows < 0.5]
+    cols = ink.any(0).mean() if ink.size else 0.0
+    return float(ink.mean()) if cols >= 0.15 else 0.0
+
+
+def _ink(image: Image.Image) -> np.ndarray:
+    grey = np.asarray(image.convert("L"), dtype=np.float32)
+    return grey < float(np.median(grey)) - 80
+
+
+def signature(front: Image.Image, signatures: list[list] | None = None) -> Read:
+    if signatures:  # Textract found one
+        return Read("yes", max(s[0] for s in signatures))
+    w, h = front.size
+    share = _handwriting(_ink(front.crop((int(0.55 * w), int(0.55 * h), int(0.98 * w), int(0.8 * h)))))
+    present = share > 0.002
+    confidence = min(1.0, share / 0.004) if present else min(1.0, 1 - share / 0.002)
+    return Read("yes" if present else "no", round(max(0.0, confidence), 3), "image")
+
+
+def endorsement(back: Image.Image | None) -> Read | None:
+    if back is None:
+        return None
+    w, h = back.size
+    share = _handwriting(_ink(back.crop((0, int(0.12 * h), w, h))))
+    present = share > 0.0005
+    confidence = min(1.0, share / 0.001) if present else min(1.0, 1 - share / 0.0005)
+    return Read("yes" if present else "no", round(max(0.0, confidence), 3), "image")
+
+
+def read_fields(ocr_words: list[list], size: tuple[int, int], country: str) -> dict[str, Read]:
+    width, height = size
+    words = _words(ocr_words)
+    found = {
+        "amount": courtesy_amount(words, width, height),
+        "legal_amount": legal_amount(words),
+        "date": cheque_date(words, country, height),
+        "payee": payee(words, width),
+        "cheque_number": cheque_number(words, width, height),
+    }
+    return {k: v for k, v in found.items() if v is not None}
