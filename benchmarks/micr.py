@@ -2,7 +2,8 @@
 MICR_DATA_DIR), on the held-out part only: the last 20% of the files by name, which the shipped model
 (`python manage.py train_micr`) never saw. Prints the exact-line rate, the character error rate (edit
 distance over characters), the routing exact rate over lines whose text holds a routing field, the
-misread routing numbers that still pass their checksum, and how many wrong lines are wrong only in
+misread routing numbers that still pass their checksum, how many lines are read with enough
+confidence to skip keying and how many of those are wrong, and how many wrong lines are wrong only in
 their first or last character (a glyph cut by the crop)."""
 
 from __future__ import annotations
@@ -33,13 +34,20 @@ def main() -> None:
         return
     _, held_out = training.split(training.load(DEFAULT_DATA))
     model = shipped()
-    exact = errors = chars = edge_only = 0
+    from django.conf import settings
+
+    threshold = settings.CHEQUE_MIN_CONFIDENCE["micr"]
+    exact = errors = chars = edge_only = confident = confident_wrong = 0
     routed = routing_exact = checksum_misreads = 0
     started = time.perf_counter()
     for s in held_out:
         cands, probs = reader.scores(s.line, model)
-        text = reader.decode(s.line, cands, probs).text
+        read = reader.decode(s.line, cands, probs)
+        text = read.text
         exact += text == s.text
+        if read.confidence >= threshold:
+            confident += 1
+            confident_wrong += text != s.text
         errors += edit_distance(text, s.text)
         chars += len(s.text)
         if text != s.text and (text[1:] == s.text[1:] or text[:-1] == s.text[:-1]):
@@ -58,6 +66,10 @@ def main() -> None:
     print(f"micr: routing exact {routing_exact}/{routed} = {routing_exact / max(1, routed):.1%}  "
           f"checksum-valid misreads {checksum_misreads}")  # fmt: skip
     print(f"micr: wrong lines wrong only in the first or last character: {edge_only} of {n - exact}")
+    print(
+        f"micr: read with confidence >= {threshold} (taken without keying): {confident} of {n}, "
+        f"of which wrong: {confident_wrong}"
+    )
 
 
 if __name__ == "__main__":

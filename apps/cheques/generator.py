@@ -148,8 +148,11 @@ def generate(seed: int, *, country: str = "us", clean: bool = False, fraud: str 
     issued = today - timedelta(days=rng.randint(0, 60))
     if fraud == "stale":
         issued = today - timedelta(days=rng.randint(200, 400))
-    routing = {"us": aba_routing, "ca": lambda r: f"{r.randint(10000, 99999)}{r.choice(INSTITUTIONS_CA)}",
-               "in": lambda r: f"{r.randint(110, 855)}{r.randint(2, 999):03d}{r.randint(1, 999):03d}"}[country](rng)
+    routing = {
+        "us": aba_routing,
+        "ca": lambda r: f"{r.randint(10000, 99999)}{r.choice(INSTITUTIONS_CA)}",
+        "in": lambda r: f"{r.randint(110, 855)}{r.randint(2, 999):03d}{r.randint(1, 999):03d}",
+    }[country](rng)
     if fraud == "bad_routing":
         routing = routing[:-1] + str((int(routing[-1]) + rng.randint(1, 9)) % 10)
     account = "".join(str(rng.randint(0, 9)) for _ in range(6 if country == "in" else rng.randint(7, 11)))

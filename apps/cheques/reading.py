@@ -62,13 +62,19 @@ def _lines(words: list[dict]) -> list[list[dict]]:
 
 def courtesy_amount(words: list[dict], width: int, height: int) -> Read | None:
     best = None
-    for i, w in enumerate(words):
+    for w in words:
         match = MONEY.match(w["text"])
         if not match or w["cy"] > 0.6 * height:
             continue
-        sign = CURRENCY_SIGN.match(w["text"][:3]) or w["text"][0] in "$₹" or any(
-            CURRENCY_SIGN.match(o["text"]) and abs(o["cy"] - w["cy"]) < w["h"] and 0 <= w["l"] - (o["l"] + o["w"]) < 3 * w["h"]
-            for o in words
+        sign = (
+            CURRENCY_SIGN.match(w["text"][:3])
+            or w["text"][0] in "$₹"
+            or any(
+                CURRENCY_SIGN.match(o["text"])
+                and abs(o["cy"] - w["cy"]) < w["h"]
+                and 0 <= w["l"] - (o["l"] + o["w"]) < 3 * w["h"]
+                for o in words
+            )
         )
         if not sign:
             continue
@@ -80,7 +86,7 @@ def courtesy_amount(words: list[dict], width: int, height: int) -> Read | None:
 
 def _amounty(text: str) -> bool:
     t = text.lower().strip(".,")
-    return bool(re.fullmatch(r"\d{1,2}/100", t)) or all(p in AMOUNT_WORDS for p in t.split("-") if p) and bool(t)
+    return bool(re.fullmatch(r"\d{1,2}/100", t)) or (all(p in AMOUNT_WORDS for p in t.split("-") if p) and bool(t))
 
 
 def _numbery(text: str) -> bool:
@@ -99,7 +105,7 @@ def legal_amount(words: list[dict]) -> Read | None:
                 continue
             score = sum(_numbery(r["text"]) for r in run)
             if score > best[0]:
-                best = (score, k, run if w is not None else run + ["END"])  # type: ignore[list-item]
+                best = (score, k, run if w is not None else [*run, "END"])  # type: ignore[list-item]
             run = []
     score, k, run = best
     if not score:

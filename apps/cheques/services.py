@@ -30,9 +30,11 @@ def cheque_receive(
     declared_account: str = "",
     reference: str = "",
     source: str = ChequeSource.API,
+    country: str = "us",
 ) -> Cheque:
     """Store a cheque's images and what the depositor declared. Bad images raise a ValidationError
-    naming the file and store nothing."""
+    naming the file and store nothing. `country` is the MICR layout tried first (the reader falls back
+    to the layout that fits)."""
     pages = images.inspect(front, field="front")
     back_page = pages[1] if len(pages) == 2 else None
     if back is not None:
@@ -44,6 +46,8 @@ def cheque_receive(
         back_page = back_pages[0]
     if declared_amount is not None and declared_amount <= 0:
         raise ValidationError({"declared_amount": ["The declared amount must be more than zero."]})
+    if country not in ("us", "ca", "in"):
+        raise ValidationError({"country": ["Choose us, ca or in."]})
     account = "".join(ch for ch in declared_account if ch.isalnum())
     face = pages[0]
     image_hash = images.difference_hash(face.data)
@@ -52,7 +56,7 @@ def cheque_receive(
         **{f"hash_{i}": image_hash[4 * i : 4 * i + 4] for i in range(4)},
         image_format=face.format, width=face.width, height=face.height, declared_amount=declared_amount,
         declared_currency=(declared_currency or "USD").upper(), declared_account=account,
-        declared_account_last4=account[-4:], reference=reference.strip(), source=source,
+        declared_account_last4=account[-4:], reference=reference.strip(), source=source, country=country,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
     )  # fmt: skip
     stored = []
@@ -118,8 +122,15 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
             cheque.risk_score, cheque.risk_reasons = found["risk"]["score"], found["risk"]["reasons"]
         cheque.save()
         for name, read in found.get("fields", {}).items():
-            ChequeField.objects.update_or_create(cheque=cheque, name=name, defaults={
-                "read_value": read.value[:255], "read_confidence": read.confidence, "read_source": read.source})
+            ChequeField.objects.update_or_create(
+                cheque=cheque,
+                name=name,
+                defaults={
+                    "read_value": read.value[:255],
+                    "read_confidence": read.confidence,
+                    "read_source": read.source,
+                },
+            )
         if route == ChequeStatus.FLAGGED:
             from apps.fraud.services import cheque_flag
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
@@ -136,7 +137,12 @@ class ChequeKeyView(PortalPermissionMixin, View):
 
     def _render(self, request, cheque, form, status=200):
         read = {f.name: f for f in cheque.fields.all()}
-        rows = [(form[name], read.get(name)) for name in form.fields if name != "country"]
+        floor = settings.CHEQUE_MIN_CONFIDENCE
+
+        def unsure(f) -> bool:  # what the route sent to a person: missing, or read without enough confidence
+            return f is None or f.read_confidence is None or f.read_confidence < floor.get(f.read_source, 0.8)
+
+        rows = [(form[name], read.get(name), unsure(read.get(name))) for name in form.fields if name != "country"]
         context = {"cheque": cheque, "form": form, "rows": rows, "front_url": selectors.image_url(cheque, "front")}
         return render(request, "cheques/key.html", context, status=status)
 

@@ -452,9 +452,12 @@ CHEQUE_IMAGE_URL_SECONDS = env.int("CHEQUE_IMAGE_URL_SECONDS", default=300)  # s
 # A field read with less confidence than this goes to a person for keying (0-1, by where it was read).
 CHEQUE_MIN_CONFIDENCE = {
     "ocr": env.float("CHEQUE_OCR_MIN_CONFIDENCE", default=0.80),
-    "micr": env.float("CHEQUE_MICR_MIN_CONFIDENCE", default=0.90),
+    "micr": env.float("CHEQUE_MICR_MIN_CONFIDENCE", default=0.95),
     "image": env.float("CHEQUE_MARK_MIN_CONFIDENCE", default=0.80),  # signature and endorsement
 }
+# A check failing on a field read with less confidence than this waits for a person to confirm the
+# field before the cheque is flagged (the reader may be wrong, not the cheque).
+CHEQUE_CONFIRM_CONFIDENCE = env.float("CHEQUE_CONFIRM_CONFIDENCE", default=0.90)
 OCR_BACKEND = env("OCR_BACKEND", default="tesseract")  # or "textract" (Amazon Textract AnalyzeDocument)
 if OCR_BACKEND not in ("tesseract", "textract"):
     from django.core.exceptions import ImproperlyConfigured

@@ -31,7 +31,7 @@ def _us(text: str) -> dict | None:
     if not match:
         return None
     before, after = text[: match.start()], re.split(r"B", text[match.end() :])[0]
-    aux = re.search(r"C(\d+)C", before)
+    aux = re.search(r"(?:^|C)(\d+)C$", before)  # the auxiliary on-us field (its first ⑈ may be unread)
     pieces = [p for p in after.split("C") if _digits(p)]
     account = max(pieces, key=lambda p: len(_digits(p)), default="")
     rest = [p for p in pieces if p is not account]
@@ -43,7 +43,7 @@ def _ca(text: str) -> dict | None:
     match = re.search(r"A(\d{5})D(\d{3})A", text)
     if not match:
         return None
-    aux = re.search(r"C(\d+)C", text[: match.start()])
+    aux = re.search(r"(?:^|C)(\d+)C$", text[: match.start()])
     after = text[match.end() :].split("B")[0]
     account = max((p for p in after.split("C")), key=lambda p: len(_digits(p)), default="")
     return {"routing": match.group(1) + match.group(2), "account": _digits(account),
@@ -51,7 +51,7 @@ def _ca(text: str) -> dict | None:
 
 
 def _in(text: str) -> dict | None:
-    match = re.search(r"C(\d{6})C(\d{9})A(\d{6})C(\d{2})?", text)
+    match = re.search(r"(?:^|C)(\d{6})C(\d{9})A(\d{6})C?(\d{2})?", text)
     if not match:
         return None
     return {"routing": match.group(2), "account": match.group(3), "serial": match.group(1),

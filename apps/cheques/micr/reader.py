@@ -22,6 +22,7 @@ FLOOR = 1e-9
 class MicrRead:
     text: str  # in the data set's letters, e.g. "A031300465A..."
     confidences: list[float] = field(default_factory=list)  # one per character
+    left_out: int = 0  # blobs with the ink of a character part that were read as nothing
 
     @property
     def micr(self) -> str:
@@ -29,7 +30,11 @@ class MicrRead:
 
     @property
     def confidence(self) -> float:
-        return round(min(self.confidences), 3) if self.confidences else 0.0
+        """The least sure character; a line with ink left unread is not trusted (a character may be
+        missing)."""
+        if not self.confidences:
+            return 0.0
+        return round(min(self.confidences) * (0.5 if self.left_out else 1.0), 3)
 
     def fields(self, country: str | None = None) -> dict:
         return layouts.parse(self.text, country)
@@ -62,14 +67,29 @@ def decode(line: segment.Line, cands: list[tuple[int, int]], probs: np.ndarray) 
             score = best[i] + np.log(p + FLOOR)
             if score > best[j + 1]:
                 best[j + 1], back[j + 1] = score, (i, char, p)
-    chars, confs, i = [], [], n
+    chars, confs, left_out, i = [], [], 0, n
     while i > 0:
         prev, char, p = back[i]  # type: ignore[misc]
         if char >= 0:
             chars.append(ALPHABET[char])
             confs.append(round(p, 4))
+        else:
+            left_out += _matters(line, prev)
         i = prev
-    return MicrRead("".join(reversed(chars)), list(reversed(confs)))
+    return MicrRead("".join(reversed(chars)), list(reversed(confs)), int(left_out))
+
+
+def _matters(line: segment.Line, i: int) -> bool:
+    """Whether a blob read as nothing could have been (part of) a character: not a speck, and not a
+    thin rule standing alone (the edge of the paper or a box around the line)."""
+    start, end = line.blobs[i]
+    top, bottom = line.bands[i]
+    h = max(1, bottom - top)
+    if line.ink[:, start:end].sum() < 0.05 * h * h:
+        return False
+    before = start - line.blobs[i - 1][1] if i > 0 else 10**6
+    after = line.blobs[i + 1][0] - end if i + 1 < len(line.blobs) else 10**6
+    return not (end - start < 0.15 * h and min(before, after) > 1.5 * h)
 
 
 def read_line(ink: np.ndarray, model: Model | None = None) -> MicrRead:

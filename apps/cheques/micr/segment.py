@@ -122,7 +122,7 @@ def features(line: Line, first: int, last: int) -> np.ndarray:
     h = max(8, bottom - top)
     pad = h // 8
     top, bottom = max(0, top - pad), bottom + pad
-    pitch = int(round(h * 1.07))  # E-13B: 0.125 in pitch, 0.117 in character height
+    pitch = round(h * 1.07)  # E-13B: 0.125 in pitch, 0.117 in character height
     left = (start + end) // 2 - pitch // 2
     frame = np.zeros((bottom - top, pitch), dtype=np.uint8)
     # Only the candidate's own columns: the neighbours' ink is not part of it.

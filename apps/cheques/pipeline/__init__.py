@@ -21,7 +21,9 @@ def steps():
     return [QualityStep(), OcrStep(), MicrStep(), FieldsStep(), DuplicateStep(), RouteStep()]
 
 
-def run(ctx: Context, on_step: Callable[[str, str, float | None, int, dict], None] = lambda *a: None) -> tuple[str, str]:
+def run(
+    ctx: Context, on_step: Callable[[str, str, float | None, int, dict], None] = lambda *a: None
+) -> tuple[str, str]:
     """Every step in turn; `on_step(name, outcome, confidence, duration_ms, detail)` after each. A Stop
     ends the run with its route; an unexpected error is recorded and raised."""
     from ..models import ChequeStep

@@ -23,6 +23,12 @@ from ..micr import reader
 from .base import Context, Step, StepResult
 
 MARKS = ("signature", "endorsement")
+# The fields each check reads: a check that fails on a value read with less than full confidence may be
+# the reader's mistake, so a person confirms it before the cheque is flagged.
+CHECK_FIELDS = {"routing": ["routing"], "car_lar": ["amount", "legal_amount"], "stale": ["date"],
+                "post_dated": ["date"], "serial": ["cheque_number", "serial"], "declared": ["amount", "legal_amount"],
+                "duplicate": ["routing", "account", "serial"], "signature": ["signature"],
+                "endorsement": ["endorsement"]}  # fmt: skip
 
 
 class MicrStep(Step):
@@ -135,6 +141,10 @@ class RouteStep(Step):
         ctx.found["checks"] = [c.as_dict() for c in checks]
         ctx.found["risk"] = {"score": score, "reasons": reasons}
         unsure = uncertain(reads)
+        if not unsure and score >= settings.RISK_REVIEW_THRESHOLD:
+            confirm = settings.CHEQUE_CONFIRM_CONFIDENCE
+            unsure = sorted({name for c in checks if c.passed is False for name in CHECK_FIELDS.get(c.code, [])
+                             if name in reads and reads[name].confidence < confirm})  # fmt: skip
         if unsure:
             route = ChequeStatus.NEEDS_KEYING
             reason = "A person checks: " + ", ".join(unsure) + " (not read with enough confidence)."

@@ -59,6 +59,7 @@ class Command(BaseCommand):
                 created += 1
         self.stdout.write(f"Demo data ready: {len(DEMO_TEAMS)} teams, {created} new users (password in README.md).")
         self.stdout.write(self._money())
+        self.stdout.write(self._cheques())
 
     def _money(self) -> str:
         """Customers with accounts, an expense file and simulated card payments (once)."""
@@ -105,3 +106,27 @@ class Command(BaseCommand):
                         seed=42, fraud_rate=0.05)  # fmt: skip
         total, _frauds, _alerts = txn.simulated_store(rows=rows, label_delay=timedelta(days=7))
         return f"Demo money: {len(DEMO_CUSTOMERS)} customers, the expense file, {total:,} simulated card payments."
+
+    def _cheques(self) -> str:
+        """Generated cheques (some deliberately fraudulent), sent to the pipeline (once)."""
+        from io import BytesIO
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from apps.cheques import generator
+        from apps.cheques import services as cheques
+        from apps.cheques.models import Cheque
+
+        if Cheque.objects.exists():
+            return "Demo cheques already loaded."
+
+        def png(image, name):
+            out = BytesIO()
+            image.save(out, format="PNG")
+            return SimpleUploadedFile(name, out.getvalue(), "image/png")
+
+        made = generator.batch(12, seed=2026, fraud_rate=0.35, clean=True)
+        for g in made:
+            cheques.cheque_receive(actor=None, front=png(g.front, "front.png"), back=png(g.back, "back.png"),
+                                   country=g.truth["country"], reference=g.name)  # fmt: skip
+        return f"Demo cheques: {len(made)} generated and sent to the pipeline (the worker reads them)."

@@ -46,9 +46,12 @@ class Command(BaseCommand):
                 self._out({"file": path, "error": f"not a readable image: {exc}"}, o["json"])
                 continue
             ctx = Context(front=front, back=back_image, found={"country": country})
-            steps = []
-            route, reason = run(ctx, on_step=lambda name, outcome, conf, ms, detail: steps.append(
-                {"step": name, "outcome": outcome, "confidence": conf, "ms": ms}))  # fmt: skip
+            steps: list[dict] = []
+
+            def record(name, outcome, confidence, ms, detail, steps=steps):
+                steps.append({"step": name, "outcome": outcome, "confidence": confidence, "ms": ms})
+
+            route, reason = run(ctx, on_step=record)
             found = ctx.found
             self._out({
                 "file": path,

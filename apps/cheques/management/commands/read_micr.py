@@ -43,8 +43,10 @@ class Command(BaseCommand):
         elif "error" in row:
             self.stderr.write(f"{row['file']}: {row['error']}")
         else:
-            self.stdout.write(f"{row['file']}: {row['micr']}  routing {row['routing'] or '-'}  account "
-                              f"{row['account'] or '-'}  serial {row['serial'] or '-'}  ({row['confidence']:.2f})")
+            self.stdout.write(
+                f"{row['file']}: {row['micr']}  routing {row['routing'] or '-'}  account "
+                f"{row['account'] or '-'}  serial {row['serial'] or '-'}  ({row['confidence']:.2f})"
+            )
 
 
 def _dumps(row: dict) -> str:

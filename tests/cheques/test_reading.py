@@ -1,0 +1,271 @@
+"""Reading cheques: the E-13B reader and its training, the MICR layouts, the field readers, the route,
+and the three commands. Cheques are drawn by the project's generator (real E-13B glyphs); OCR is the
+real Tesseract."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from io import BytesIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from apps.cheques import generator, reading, services
+from apps.cheques.micr import layouts, reader, segment, training
+from apps.cheques.micr.model import MODEL_PATH, Model
+from apps.cheques.models import Cheque
+from apps.fraud.models import Alert
+
+from .images import upload
+
+
+def _png(image: Image.Image) -> bytes:
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _process(g: generator.Generated, on_commit, country: str = "us") -> Cheque:
+    with on_commit(execute=True):
+        cheque = services.cheque_receive(actor=None, front=upload(_png(g.front)), back=upload(_png(g.back), "back.png"),
+                                         country=country)  # fmt: skip
+    cheque.refresh_from_db()
+    return cheque
+
+
+# ------------------------------------------------------------------------------------------ MICR
+@pytest.mark.parametrize(
+    ("text", "country", "routing", "account", "serial", "amount"),
+    [
+        ("A031300465AC0238D0145C1172B0000120000B", "us", "031300465", "02380145", "1172", "1200.00"),
+        ("C001974CA122016066A001464159C65B0000076482B", "us", "122016066", "001464159", "001974", "764.82"),
+        ("C31644CA80239D001A908301661C", "ca", "80239001", "908301661", "31644", None),
+        ("C512588C110151679A975504C23", "in", "110151679", "975504", "512588", None),
+    ],
+    ids=["us-personal", "us-business", "canada", "india-cts"],
+)
+def test_micr_lines_are_parsed_by_symbol_for_each_country(text, country, routing, account, serial, amount):
+    parsed = layouts.parse(text)  # the layout that fits
+    assert parsed["country"] == country
+    assert (parsed["routing"], parsed["account"], parsed["serial"], parsed["amount"]) == (routing, account, serial,
+                                                                                          amount)  # fmt: skip
+    assert layouts.display("A1B2C3D") == "⑆1⑇2⑈3⑉"
+
+
+def test_the_shipped_model_loads_as_plain_arrays_and_gives_probabilities():
+    with np.load(MODEL_PATH, allow_pickle=False) as data:  # no pickle: loading runs no code
+        assert "w0" in data.files
+    probs = Model.load().probabilities(np.random.default_rng(0).random((5, segment.GLYPH_W * segment.GLYPH_H + 5)))
+    assert probs.shape == (5, 15) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():
+    g = generator.generate(4, country="us", clean=True)
+    whole = reader.read(g.front, level=True)
+    assert whole.micr == g.truth["micr"] and whole.confidence >= 0.95
+    crop = g.front.crop((0, 560, 1500, 640))  # just the line, as read_micr accepts it
+    assert reader.read(crop).micr == g.truth["micr"]
+    fields = whole.fields("us")
+    assert (fields["routing"], fields["account"], fields["serial"]) == (g.truth["routing"], g.truth["account"],
+                                                                       g.truth["serial"])  # fmt: skip
+
+
+def test_a_reader_that_leaves_ink_unread_does_not_claim_confidence():
+    g = generator.generate(4, country="us", clean=True)
+    ink = reader.locate(segment.binarize(g.front))
+    line = segment.prepare(ink)
+    cands, probs = reader.scores(line, Model.load())
+    full = reader.decode(line, cands, probs)
+    middle = len(line.blobs) // 2
+    probs = probs.copy()
+    for k, (a, b) in enumerate(cands):  # make one digit unreadable: every reading of it is "reject"
+        if a <= middle <= b:
+            probs[k] = 0.0
+            probs[k, -1] = 1.0
+    damaged = reader.decode(line, cands, probs)
+    assert len(damaged.text) < len(full.text)
+    assert damaged.left_out and damaged.confidence < 0.95 <= full.confidence
+
+
+def test_training_learns_to_read_lines_from_their_text_alone(tmp_path):
+    """The training code end to end on lines drawn from the glyph sheet: only the line's text is given;
+    alignment finds the characters. Trained on 60 lines, it reads 20 others almost perfectly."""
+    import random
+
+    rng = random.Random(7)
+    for i in range(80):
+        text = "".join(rng.choice("0123456789ABCD") for _ in range(rng.randint(10, 18)))
+        line = generator.draw_micr(" ".join(text[k : k + 4] for k in range(0, len(text), 4)), rng.randint(34, 44), rng)
+        padded = Image.new("L", (line.width + 40, line.height + 16), 255)
+        padded.paste(line, (20, 8))
+        padded.save(tmp_path / f"line-{i:03d}.tif")
+        (tmp_path / f"line-{i:03d}.gt.txt").write_text(text)
+    samples = training.load(tmp_path)
+    learn, held_out = samples[:60], samples[60:]
+    model, glyphs = training.train(learn, rounds=1)
+    assert glyphs and {ch for ch, _ in glyphs} <= set("0123456789ABCD")
+    wrong = sum(reader.decode(s.line, *reader.scores(s.line, model)).text != s.text for s in held_out)
+    assert wrong <= 2
+
+
+# ------------------------------------------------------------------------------------------ fields
+def _w(text, left, top, conf=0.95, width=None, height=30):
+    return [text, conf, left, top, width or 18 * len(text), height]
+
+
+def test_field_readers_use_the_anchors_every_cheque_prints():
+    words = [
+        _w("Deccan", 50, 30), _w("Bank", 200, 30), _w("512588", 1200, 34),
+        _w("DATE", 880, 118), _w("19-11-2026", 980, 110),
+        _w("PAY", 50, 214, height=20), _w("TO", 110, 214, height=20), _w("THE", 150, 214, height=20),
+        _w("ORDER", 200, 214, height=20), _w("OF", 290, 214, height=20),
+        _w("Anita", 360, 200, 0.9), _w("Borg", 470, 200, 0.88), _w("Rs.", 1134, 200), _w("47,44,565.00", 1190, 200),
+        _w("Rupees", 50, 290), _w("Forty-seven", 180, 290), _w("lakh", 400, 290), _w("forty-four", 500, 290),
+        _w("thousand", 700, 290), _w("five", 880, 290), _w("hundred", 960, 290, 0.7),
+        _w("sixty-five", 50, 330), _w("and", 240, 330), _w("00/100", 320, 330), _w("only", 450, 330),
+        _w("MEMO", 50, 400),
+    ]  # fmt: skip
+    found = reading.read_fields(words, (1500, 680), "in")
+    assert found["amount"].value == "4744565.00"
+    assert found["date"].value == "2026-11-19"  # day first in India
+    assert found["payee"].value == "Anita Borg" and found["payee"].confidence == 0.88
+    assert found["cheque_number"].value == "512588"
+    legal = found["legal_amount"]
+    assert legal.value.endswith("sixty-five and 00/100 only")  # wrapped onto a second line
+    assert legal.confidence == 0.7  # the least sure word
+    from apps.cheques.words import words_to_amount
+
+    assert words_to_amount(legal.value) == Decimal("4744565")
+    us = reading.read_fields([_w("10/11/2026", 980, 110)], (1500, 680), "us")
+    assert us["date"].value == "2026-10-11"  # month first in the US
+
+
+def test_signature_and_endorsement_are_seen_on_the_images():
+    signed = generator.generate(4, country="us", clean=True)
+    unsigned = generator.generate(4, country="us", clean=True, fraud="unsigned")
+    assert reading.signature(signed.front).value == "yes"
+    assert reading.signature(unsigned.front).value == "no"
+    assert signed.truth["endorsement"] and reading.endorsement(signed.back).value == "yes"
+    assert reading.endorsement(unsigned.back).value == "no"
+    assert reading.endorsement(None) is None
+
+
+# ------------------------------------------------------------------------------------------ route
+def test_a_clean_cheque_is_read_and_cleared_with_every_field_and_its_source(db, django_capture_on_commit_callbacks):
+    g = generator.generate(4, country="us", clean=True)
+    cheque = _process(g, django_capture_on_commit_callbacks)
+    assert cheque.status == "cleared", cheque.status_reason
+    read = {f.name: f for f in cheque.fields.all()}
+    assert Decimal(read["amount"].read_value) == Decimal(g.truth["amount"])
+    assert read["payee"].read_value == g.truth["payee"] and read["payee"].read_source == "ocr"
+    assert read["routing"].read_value == g.truth["routing"] and read["routing"].read_source == "micr"
+    assert read["signature"].read_value == "yes" and read["signature"].read_source == "image"
+    assert cheque.micr_key == f"{g.truth['routing']}|{g.truth['account']}|{g.truth['serial']}"
+    assert cheque.risk_score == 0 and all(c["passed"] is not False for c in cheque.validations)
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fraud", "seed", "check"),
+    [("car_lar_mismatch", 7, "car_lar"), ("unsigned", 5, "signature"), ("stale", 6, "stale")],
+)
+def test_a_fraudulent_cheque_read_with_confidence_is_flagged_to_a_case(db, team, django_capture_on_commit_callbacks,
+                                                                       fraud, seed, check):  # fmt: skip
+    cheque = _process(
+        generator.generate(seed, country="us", clean=True, fraud=fraud), django_capture_on_commit_callbacks
+    )
+    assert cheque.status == "flagged"
+    assert any(c["code"] == check and c["passed"] is False for c in cheque.validations)
+    assert cheque.risk_reasons[0]["rule"] == f"cheque-{check}"
+    assert Alert.objects.get(cheque=cheque).case is not None
+
+
+def test_a_second_cheque_with_the_same_micr_is_flagged_as_duplicate_presentment(
+    db, team, django_capture_on_commit_callbacks
+):
+    g = generator.generate(10, country="us", clean=True)
+    earlier = _process(generator.generate(11, country="us", clean=True), django_capture_on_commit_callbacks)
+    key = f"{g.truth['routing']}|{g.truth['account']}|{g.truth['serial']}"
+    Cheque.objects.filter(pk=earlier.pk).update(micr_key=key)  # seen before, under another image
+    second = _process(g, django_capture_on_commit_callbacks)
+    assert second.status == "flagged"
+    duplicate = next(c for c in second.validations if c["code"] == "duplicate")
+    assert duplicate["passed"] is False and f"#{earlier.pk}" in duplicate["explanation"]
+
+
+def test_a_routing_number_failing_its_checksum_goes_to_a_person(db, django_capture_on_commit_callbacks):
+    cheque = _process(generator.generate(4, country="us", clean=True, fraud="bad_routing"),
+                      django_capture_on_commit_callbacks)  # fmt: skip
+    assert cheque.status == "keying" and "routing" in cheque.status_reason
+    assert cheque.fields.get(name="routing").read_confidence < 0.95
+
+
+def test_a_check_failing_on_a_field_read_without_full_confidence_waits_for_a_person(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.CHEQUE_CONFIRM_CONFIDENCE = 1.01  # no read is sure enough to flag on alone
+    cheque = _process(
+        generator.generate(6, country="us", clean=True, fraud="stale"), django_capture_on_commit_callbacks
+    )
+    assert cheque.status == "keying" and "date" in cheque.status_reason
+    assert any(c["code"] == "stale" and c["passed"] is False for c in cheque.validations)
+    assert not Alert.objects.exists()  # flagged only once a person confirms the date
+
+
+def test_confidence_thresholds_are_configurable(db, settings, django_capture_on_commit_callbacks):
+    settings.CHEQUE_MIN_CONFIDENCE = {**settings.CHEQUE_MIN_CONFIDENCE, "ocr": 0.999}
+    cheque = _process(generator.generate(4, country="us", clean=True), django_capture_on_commit_callbacks)
+    assert cheque.status == "keying" and "payee" in cheque.status_reason
+
+
+def test_indian_and_canadian_cheques_use_their_layouts(db, django_capture_on_commit_callbacks):
+    india = generator.generate(9, country="in", clean=True)
+    cheque = _process(india, django_capture_on_commit_callbacks, country="us")  # the layout that fits wins
+    assert cheque.country == "in" and cheque.status == "cleared", cheque.status_reason
+    assert cheque.fields.get(name="routing").read_value == india.truth["routing"]
+    canada = _process(generator.generate(8, country="ca", clean=True), django_capture_on_commit_callbacks, "ca")
+    assert canada.status == "cleared" and len(canada.fields.get(name="routing").read_value) == 8
+
+
+# ------------------------------------------------------------------------------------------ commands
+def test_generate_cheques_writes_images_with_their_ground_truth(tmp_path):
+    call_command("generate_cheques", "--count", "12", "--out", str(tmp_path), "--seed", "3", "--fraud-rate", "0.5")
+    truths = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("*.json"))]
+    assert len(truths) == 12 and len(list(tmp_path.glob("*-front.png"))) == 12
+    assert {t["country"] for t in truths} == {"us", "ca", "in"}
+    frauds = [t["fraud"] for t in truths if t["fraud"]]
+    assert len(frauds) >= 3
+    assert all(set(t) >= {"amount", "legal_amount", "date", "payee", "routing", "micr", "signature"} for t in truths)
+
+
+def test_read_micr_prints_one_json_object_per_image(tmp_path, capsys):
+    g = generator.generate(4, country="us", clean=True)
+    g.front.save(tmp_path / "front.png")
+    g.front.crop((0, 560, 1500, 640)).save(tmp_path / "line.tif")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    with pytest.raises(SystemExit):
+        call_command("read_micr", str(tmp_path / "front.png"), str(tmp_path / "line.tif"), str(tmp_path / "bad.png"),
+                     "--json")  # fmt: skip
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["file"].rsplit("/", 1)[1] for r in rows] == ["front.png", "line.tif", "bad.png"]
+    for r in rows[:2]:
+        assert r["micr"] == g.truth["micr"] and r["routing"] == g.truth["routing"] and r["confidence"] > 0.9
+        assert set(r) == {"file", "micr", "routing", "account", "serial", "amount", "confidence"}
+    assert "error" in rows[2]
+
+
+def test_process_cheque_runs_the_pipeline_on_files_and_stores_nothing(db, tmp_path, capsys):
+    g = generator.generate(7, country="us", clean=True, fraud="car_lar_mismatch")
+    g.front.save(tmp_path / "front.png")
+    g.back.save(tmp_path / "back.png")
+    call_command("process_cheque", str(tmp_path / "front.png"), "--back", str(tmp_path / "back.png"), "--json")
+    row = json.loads(capsys.readouterr().out)
+    assert row["route"] == "flagged" and row["risk"]["score"] >= 60
+    assert row["fields"]["payee"] == {"value": g.truth["payee"], "confidence": row["fields"]["payee"]["confidence"],
+                                      "source": "ocr"}  # fmt: skip
+    assert any(v["code"] == "car_lar" and v["passed"] is False for v in row["validations"])
+    assert [s["step"] for s in row["steps"]] == ["quality", "ocr", "micr", "fields", "duplicates", "route"]
+    assert not Cheque.objects.exists()
