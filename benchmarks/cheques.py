@@ -63,7 +63,8 @@ def run(n: int, clean: bool) -> None:
     from apps.cheques import generator, services
     from apps.cheques.models import Cheque, ChequeStep
 
-    made = [generator.generate(1000 + i, country=("us", "ca", "in")[i % 3], clean=clean) for i in range(n)]
+    first = 1000 if clean else 5000  # other cheques for the noisy run (the same ones would be duplicates)
+    made = [generator.generate(first + i, country=("us", "ca", "in")[i % 3], clean=clean) for i in range(n)]
     ids = []
     for g in made:
         files = []

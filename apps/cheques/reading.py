@@ -118,7 +118,11 @@ def legal_amount(words: list[dict]) -> Read | None:
                     break
                 run.append(w)
     text = " ".join(w["text"] for w in run).replace("- ", "-")
-    return Read(text, min(w["conf"] for w in run))
+    confidence = min(w["conf"] for w in run)
+    first = next((p for p in re.split(r"[\s-]+", text.lower()) if p in UNITS or p in SCALES or p == "hundred"), "")
+    if first in SCALES or first == "hundred":
+        confidence = min(confidence, 0.5)  # nobody writes "hundred ..." alone: a leading word was not read
+    return Read(text, confidence)
 
 
 def cheque_date(words: list[dict], country: str, height: int) -> Read | None:

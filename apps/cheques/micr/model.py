@@ -1,10 +1,11 @@
 """The glyph classifier, shipped as plain arrays (`e13b.npz`), not a pickle: loading it runs no code.
 
-It is a small multi-layer perceptron made by `python manage.py train_micr` (see `training`), stored
-as its weight matrices and evaluated here with numpy."""
+It is a small ensemble of multi-layer perceptrons (their probabilities averaged) made by
+`python manage.py train_micr` (see `training`), stored as weight matrices and evaluated with numpy."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,30 +16,14 @@ REJECT = len(ALPHABET)  # "not one character": a piece of one, or two, or a spec
 MODEL_PATH = Path(__file__).with_name("e13b.npz")
 
 
-class Model:
-    def __init__(self, weights: list[np.ndarray], biases: list[np.ndarray], classes: np.ndarray):
-        self.weights, self.biases, self.classes = weights, biases, classes
-
-    @classmethod
-    def load(cls, path: Path | str = MODEL_PATH) -> Model:
-        with np.load(path, allow_pickle=False) as data:
-            layers = int(data["layers"])
-            return cls([data[f"w{i}"] for i in range(layers)], [data[f"b{i}"] for i in range(layers)], data["classes"])
-
-    @classmethod
-    def from_sklearn(cls, mlp) -> Model:
-        return cls([w.astype(np.float32) for w in mlp.coefs_], [b.astype(np.float32) for b in mlp.intercepts_],
-                   mlp.classes_.astype(np.int64))  # fmt: skip
-
-    def save(self, path: Path | str) -> None:
-        arrays = {f"w{i}": w for i, w in enumerate(self.weights)} | {f"b{i}": b for i, b in enumerate(self.biases)}
-        np.savez_compressed(path, layers=len(self.weights), classes=self.classes, **arrays)
+@dataclass
+class Member:
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    classes: np.ndarray
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """Rows of P(class) over ALPHABET + reject, whatever classes the training data held."""
         out = np.zeros((len(x), REJECT + 1), dtype=np.float32)
-        if not len(x):
-            return out
         a = x.astype(np.float32)
         for w, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
             a = np.maximum(a @ w + b, 0.0)  # relu, scikit-learn's default
@@ -46,6 +31,45 @@ class Model:
         z = np.exp(z - z.max(axis=1, keepdims=True))
         out[:, self.classes] = z / z.sum(axis=1, keepdims=True)
         return out
+
+
+class Model:
+    def __init__(self, members: list[Member]):
+        self.members = members
+
+    @classmethod
+    def load(cls, path: Path | str = MODEL_PATH) -> Model:
+        with np.load(path, allow_pickle=False) as data:
+            members = []
+            for m in range(int(data["members"])):
+                layers = int(data[f"m{m}_layers"])
+                members.append(Member([data[f"m{m}_w{i}"] for i in range(layers)],
+                                      [data[f"m{m}_b{i}"] for i in range(layers)], data[f"m{m}_classes"]))  # fmt: skip
+            return cls(members)
+
+    @classmethod
+    def from_sklearn(cls, *mlps) -> Model:
+        return cls([Member([w.astype(np.float32) for w in mlp.coefs_], [b.astype(np.float32) for b in mlp.intercepts_],
+                           mlp.classes_.astype(np.int64)) for mlp in mlps])  # fmt: skip
+
+    @classmethod
+    def ensemble(cls, models: list[Model]) -> Model:
+        return cls([m for model in models for m in model.members])
+
+    def save(self, path: Path | str) -> None:
+        arrays: dict[str, np.ndarray] = {"members": np.array(len(self.members))}
+        for k, member in enumerate(self.members):
+            arrays[f"m{k}_layers"] = np.array(len(member.weights))
+            arrays[f"m{k}_classes"] = member.classes
+            arrays |= {f"m{k}_w{i}": w for i, w in enumerate(member.weights)}
+            arrays |= {f"m{k}_b{i}": b for i, b in enumerate(member.biases)}
+        np.savez_compressed(path, **arrays)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Rows of P(class) over ALPHABET + reject, the members' average."""
+        if not len(x):
+            return np.zeros((0, REJECT + 1), dtype=np.float32)
+        return np.mean([m.probabilities(x) for m in self.members], axis=0)
 
 
 @lru_cache(maxsize=1)

@@ -87,9 +87,11 @@ def _matters(line: segment.Line, i: int) -> bool:
     h = max(1, bottom - top)
     if line.ink[:, start:end].sum() < 0.05 * h * h:
         return False
-    before = start - line.blobs[i - 1][1] if i > 0 else 10**6
-    after = line.blobs[i + 1][0] - end if i + 1 < len(line.blobs) else 10**6
-    return not (end - start < 0.15 * h and min(before, after) > 1.5 * h)
+    if end - start >= 0.15 * h:
+        return True
+    if i == 0 or i == len(line.blobs) - 1:
+        return False  # a thin bar at the end of the line: the edge of the paper or a box
+    return min(start - line.blobs[i - 1][1], line.blobs[i + 1][0] - end) <= 1.5 * h
 
 
 def read_line(ink: np.ndarray, model: Model | None = None) -> MicrRead:

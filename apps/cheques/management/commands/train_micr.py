@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.cheques.micr import training
-from apps.cheques.micr.model import MODEL_PATH
+from apps.cheques.micr.model import MODEL_PATH, Model
 
 DEFAULT_DATA = Path(os.environ.get("MICR_DATA_DIR", settings.BASE_DIR.parent / "shared/data/micr-e13b/lines"))
 GLYPHS_PATH = MODEL_PATH.with_name("glyphs.npz")
@@ -24,10 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of *.tif lines with *.gt.txt")
         parser.add_argument("--rounds", type=int, default=1, help="alignment rounds after the first guess")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--members", type=int, default=3, help="classifiers averaged (each its own seed)")
         parser.add_argument("--out", type=Path, default=MODEL_PATH)
         parser.add_argument("--glyphs", type=Path, default=GLYPHS_PATH)
 
-    def handle(self, *args, data: Path, rounds: int, seed: int, out: Path, glyphs: Path, **options):
+    def handle(self, *args, data: Path, rounds: int, seed: int, members: int, out: Path, glyphs: Path, **options):
         if not data.is_dir():
             raise CommandError(f"No MICR lines at {data} (set --data or MICR_DATA_DIR).")
         self.stdout.write(f"Reading lines from {data} …")
@@ -36,7 +37,12 @@ class Command(BaseCommand):
             raise CommandError(f"No *.tif with a .gt.txt beside it in {data}.")
         train, held_out = training.split(samples)
         self.stdout.write(f"{len(samples)} lines: training on {len(train)}, holding out {len(held_out)}")
-        model, found = training.train(train, rounds=rounds, seed=seed, progress=self.stdout.write)
-        model.save(out)
+        models, found = [], []
+        for k in range(max(1, members)):
+            self.stdout.write(f"member {k + 1} of {members} (seed {seed + k})")
+            model, sure = training.train(train, rounds=rounds, seed=seed + k, progress=self.stdout.write)
+            models.append(model)
+            found = found or sure
+        Model.ensemble(models).save(out)
         np.savez_compressed(glyphs, **training.glyph_sheet(found, seed=seed))
         self.stdout.write(self.style.SUCCESS(f"Wrote {out} and {glyphs}"))
