@@ -110,6 +110,7 @@ def legal_amount(words: list[dict]) -> Read | None:
     score, k, run = best
     if not score:
         return None
+    starts_line = run[0] is lines[k][0]
     if run[-1] == "END":  # the run reached the end of its line: a wrapped amount goes on below
         run = run[:-1]
         if k + 1 < len(lines):
@@ -120,8 +121,10 @@ def legal_amount(words: list[dict]) -> Read | None:
     text = " ".join(w["text"] for w in run).replace("- ", "-")
     confidence = min(w["conf"] for w in run)
     first = next((p for p in re.split(r"[\s-]+", text.lower()) if p in UNITS or p in SCALES or p == "hundred"), "")
-    if first in SCALES or first == "hundred":
-        confidence = min(confidence, 0.5)  # nobody writes "hundred ..." alone: a leading word was not read
+    if first in SCALES or first == "hundred" or not starts_line:
+        # Nobody writes "hundred ..." alone, and the amount in words starts its line: words before it
+        # that were not read as amount words may have been part of it.
+        confidence = min(confidence, 0.5)
     return Read(text, confidence)
 
 
@@ -157,7 +160,12 @@ def payee(words: list[dict], width: int) -> Read | None:
             and not CURRENCY_SIGN.match(w["text"])]  # fmt: skip
     near.sort(key=lambda w: w["l"])
     text = " ".join(w["text"] for w in near).strip(" .,-_|")
-    return Read(text, min(w["conf"] for w in near)) if text else None
+    if not text:
+        return None
+    confidence = min(w["conf"] for w in near)
+    if near[0]["l"] - right > 4 * near[0]["h"]:
+        confidence = min(confidence, 0.5)  # a gap after the label: a first word may not have been read
+    return Read(text, confidence)
 
 
 def cheque_number(words: list[dict], width: int, height: int) -> Read | None:
