@@ -107,6 +107,7 @@ class ChequeField(models.Model):
     class Source(models.TextChoices):
         OCR = "ocr", "OCR"
         MICR = "micr", "MICR"
+        IMAGE = "image", "Image"  # signature and endorsement: ink where they belong
         KEYED = "keyed", "Keyed"
 
     cheque = models.ForeignKey(Cheque, on_delete=models.CASCADE, related_name="fields")
