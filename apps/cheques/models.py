@@ -45,6 +45,10 @@ class Cheque(models.Model):
     country = models.CharField(max_length=2, choices=[("us", "United States"), ("ca", "Canada"), ("in", "India")],
                                default="us", help_text="Which MICR layout and routing rules apply.")  # fmt: skip
     micr_key = models.CharField(max_length=80, blank=True, db_index=True, help_text="routing|account|serial")
+    # The current values (keyed, else read) of the fields lists are filtered by.
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, db_index=True)
+    routing = models.CharField(max_length=12, blank=True, db_index=True)
+    account_last4 = models.CharField(max_length=4, blank=True, db_index=True)
     validations = models.JSONField(default=list, blank=True)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)

@@ -117,6 +117,7 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
             cheque.ocr_text, cheque.ocr_words = "\n".join(ocr.lines), ocr.words
         cheque.country = found.get("country") or cheque.country
         cheque.micr_key = found.get("micr_key", cheque.micr_key)
+        _searchable(cheque, found.get("typed", {}))
         if "checks" in found:
             cheque.validations = found["checks"]
             cheque.risk_score, cheque.risk_reasons = found["risk"]["score"], found["risk"]["reasons"]
@@ -137,6 +138,13 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
             cheque_flag(cheque=cheque, score=found["risk"]["score"], reasons=found["risk"]["reasons"])
         audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
     return cheque
+
+
+def _searchable(cheque: Cheque, typed: dict) -> None:
+    """The columns lists are filtered by, from the fields' current typed values."""
+    cheque.amount = typed.get("amount", typed.get("legal_amount"))
+    cheque.routing = typed.get("routing", "")
+    cheque.account_last4 = typed.get("account", "")[-4:]
 
 
 def _record(cheque: Cheque, name: str, outcome: str, confidence, duration_ms: int, detail: dict) -> None:
@@ -238,6 +246,7 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
             field.save()
         cheque.country = country
         cheque.micr_key = "|".join(typed[k] for k in ("routing", "account", "serial"))
+        _searchable(cheque, typed)
         twin = (Cheque.objects.filter(micr_key=cheque.micr_key).exclude(pk=cheque.pk).order_by("created_at")
                 .values_list("pk", flat=True).first())  # fmt: skip
         marks = {name: existing[name].value for name in MARKS if name in existing}

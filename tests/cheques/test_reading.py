@@ -269,3 +269,37 @@ def test_process_cheque_runs_the_pipeline_on_files_and_stores_nothing(db, tmp_pa
     assert any(v["code"] == "car_lar" and v["passed"] is False for v in row["validations"])
     assert [s["step"] for s in row["steps"]] == ["quality", "ocr", "micr", "fields", "duplicates", "route"]
     assert not Cheque.objects.exists()
+
+
+def test_cheques_are_listed_by_amount_routing_account_and_risk(db, team, client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    from apps.accounts.choices import Role
+    from tests.factories import make_user
+
+    clean_g = generator.generate(4, country="us", clean=True)
+    fraud_g = generator.generate(7, country="us", clean=True, fraud="car_lar_mismatch")
+    clean = _process(clean_g, django_capture_on_commit_callbacks)
+    fraud = _process(fraud_g, django_capture_on_commit_callbacks)
+    assert (clean.status, fraud.status) == ("cleared", "flagged")
+    analyst = make_user(Role.ANALYST, teams=[team])
+    api = APIClient()
+    api.force_login(analyst)
+
+    def ids(**query) -> set[int]:
+        response = api.get(reverse("api:cheque-list"), query)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(routing=clean_g.truth["routing"]) == {clean.pk}
+    assert ids(account_last4=fraud_g.truth["account"][-4:]) == {fraud.pk}
+    low, high = sorted([Decimal(clean_g.truth["amount"]), Decimal(fraud_g.truth["amount"])])
+    assert ids(amount_min=str(high)) == {c.pk for c in (clean, fraud) if Decimal(c.amount) >= high}
+    assert ids(amount_max=str(low)) == {c.pk for c in (clean, fraud) if Decimal(c.amount) <= low}
+    assert ids(risk_min="40") == {fraud.pk} and ids(risk_max="0") == {clean.pk}
+    assert api.get(reverse("api:cheque-list"), {"amount_min": "lots"}).status_code == 400
+    client.force_login(analyst)
+    page = client.get(reverse("cheques:list"), {"routing": clean_g.truth["routing"]}).content.decode()
+    assert reverse("cheques:detail", args=[clean.pk]) in page
+    assert reverse("cheques:detail", args=[fraud.pk]) not in page

@@ -123,6 +123,7 @@ class RouteStep(Step):
         country = ctx.found.get("country") or "us"
         cheque = ctx.found.get("cheque")
         typed = typed_values(reads)
+        ctx.found["typed"] = typed
         twin = None
         if all(k in typed for k in ("routing", "account", "serial")):
             key = "|".join(typed[k] for k in ("routing", "account", "serial"))
