@@ -44,7 +44,7 @@ class Read:
         return [self.value, round(self.confidence, 3), self.source]
 
 
-def _words(words: list[list]) -> list[dict]:
+def as_words(words: list[list]) -> list[dict]:
     return [{"text": w[0], "conf": float(w[1]), "l": w[2], "t": w[3], "w": w[4], "h": w[5],
              "cy": w[3] + w[5] / 2} for w in words]  # fmt: skip
 
@@ -146,14 +146,21 @@ def cheque_date(words: list[dict], country: str, height: int) -> Read | None:
 LABEL = {"PAY", "TO", "THE", "ORDER", "OF", "ORDEROF", "TOTHE", "BEARER"}
 
 
-def payee(words: list[dict], width: int) -> Read | None:
-    """The words right of the "PAY TO THE ORDER OF" label on its line, up to the amount box."""
+def _payee_anchor(words: list[dict]) -> tuple[dict | None, list[dict]]:
+    """The end of the "PAY TO THE ORDER OF" label, and the label's words."""
     label = [w for w in words if re.sub(r"[^A-Z]", "", w["text"].upper()) in LABEL or "ORDER" in w["text"].upper()]
     order = next((w for w in label if "ORDER" in w["text"].upper()), None)
     if order is None:
-        return None
+        return None, label
     after = [w for w in label if w["l"] > order["l"] and abs(w["cy"] - order["cy"]) < order["h"]]
-    anchor = min(after, key=lambda w: w["l"]) if after else order
+    return (min(after, key=lambda w: w["l"]) if after else order), label
+
+
+def payee(words: list[dict], width: int) -> Read | None:
+    """The words right of the "PAY TO THE ORDER OF" label on its line, up to the amount box."""
+    anchor, label = _payee_anchor(words)
+    if anchor is None:
+        return None
     right = anchor["l"] + anchor["w"]
     near = [w for w in words if w["l"] > right and abs(w["cy"] - anchor["cy"]) < 1.6 * max(w["h"], anchor["h"])
             and w["l"] < 0.75 * width and not any(ch.isdigit() for ch in w["text"]) and w not in label
@@ -166,6 +173,25 @@ def payee(words: list[dict], width: int) -> Read | None:
     if near[0]["l"] - right > 4 * near[0]["h"]:
         confidence = min(confidence, 0.5)  # a gap after the label: a first word may not have been read
     return Read(text, confidence)
+
+
+def payee_box(words: list[dict], width: int) -> tuple[int, int, int, int] | None:
+    """Where the payee is written, to read that line again on its own."""
+    anchor, _ = _payee_anchor(words)
+    if anchor is None:
+        return None
+    h = anchor["h"]
+    return (anchor["l"] + anchor["w"] + 4, max(0, int(anchor["cy"] - 2.5 * h)), int(0.75 * width),
+            int(anchor["cy"] + 1.5 * h))  # fmt: skip
+
+
+def payee_from_line(line_words: list[list]) -> Read | None:
+    """The payee from a second, single-line reading of its box (rules and box edges dropped)."""
+    words = [
+        w for w in as_words(line_words) if re.search(r"[A-Za-z]", w["text"]) and not CURRENCY_SIGN.match(w["text"])
+    ]
+    text = " ".join(w["text"] for w in words).strip(" .,-_|")
+    return Read(text, min(w["conf"] for w in words)) if text else None
 
 
 def cheque_number(words: list[dict], width: int, height: int) -> Read | None:
@@ -214,7 +240,7 @@ def endorsement(back: Image.Image | None) -> Read | None:
 
 def read_fields(ocr_words: list[list], size: tuple[int, int], country: str) -> dict[str, Read]:
     width, height = size
-    words = _words(ocr_words)
+    words = as_words(ocr_words)
     found = {
         "amount": courtesy_amount(words, width, height),
         "legal_amount": legal_amount(words),

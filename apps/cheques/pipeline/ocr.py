@@ -46,10 +46,11 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def tesseract(image: Image.Image) -> OcrResult:
+def tesseract(image: Image.Image, psm: int = 11) -> OcrResult:
+    """Sparse text (page segmentation mode 11) for a whole cheque; psm 7 reads one line again."""
     try:
         done = subprocess.run(  # noqa: S603 - fixed argument list, the image on stdin
-            [settings.TESSERACT_CMD, "stdin", "stdout", "--psm", "11", "-l", "eng", "tsv"],
+            [settings.TESSERACT_CMD, "stdin", "stdout", "--psm", str(psm), "-l", "eng", "tsv"],
             input=_png(image), capture_output=True, timeout=120, check=False,
         )  # fmt: skip
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
