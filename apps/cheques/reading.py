@@ -15,6 +15,7 @@ Every field comes with a confidence (the OCR's for the words used) and its sourc
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -60,8 +61,29 @@ def _lines(words: list[dict]) -> list[list[dict]]:
     return [sorted(line, key=lambda w: w["l"]) for line in lines]
 
 
+def _joined_cents(words: list[dict]) -> list[dict]:
+    """Figures split by the OCR before their cents ("2,263,641" ".92") joined again."""
+    out: list[dict] = []
+    for line in _lines(words):
+        for w in line:
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and re.fullmatch(r"[.,]\d{2}", w["text"])
+                and re.fullmatch(r"[\d,]+", prev["text"])
+                and 0 <= w["l"] - (prev["l"] + prev["w"]) < w["h"]
+                and abs(w["cy"] - prev["cy"]) < w["h"]
+            ):
+                out[-1] = {**prev, "text": prev["text"] + "." + w["text"][1:], "w": w["l"] + w["w"] - prev["l"],
+                           "conf": min(prev["conf"], w["conf"])}  # fmt: skip
+            else:
+                out.append(w)
+    return out
+
+
 def courtesy_amount(words: list[dict], width: int, height: int) -> Read | None:
     best = None
+    words = _joined_cents(words)
     for w in words:
         match = MONEY.match(w["text"])
         if not match or w["cy"] > 0.6 * height:
@@ -94,8 +116,26 @@ def _numbery(text: str) -> bool:
     return any(p in UNITS or p in SCALES or p == "hundred" for p in parts) or bool(re.fullmatch(r"\d{1,2}/100", text))
 
 
+NUMBER_WORDS = sorted((set(UNITS) | set(SCALES) | {"hundred"}) - {"fourty", "lac", "lacs"})
+
+
+def _spell(word: dict) -> dict:
+    """A number word the OCR got a letter or two wrong ("Light" for "eight", "fourr" for "four"),
+    corrected; its confidence is capped so a disagreement with the figures goes to a person."""
+    text = word["text"]
+    if _amounty(text) or not re.fullmatch(r"[A-Za-z]{4,}(-[A-Za-z]{3,})?", text):
+        return word
+    parts = []
+    for part in text.lower().split("-"):
+        close = difflib.get_close_matches(part, NUMBER_WORDS, n=1, cutoff=0.7)
+        if not close:
+            return word
+        parts.append(close[0])
+    return {**word, "text": "-".join(parts), "conf": min(word["conf"], 0.85)}
+
+
 def legal_amount(words: list[dict]) -> Read | None:
-    lines = _lines(words)
+    lines = [[_spell(w) for w in line] for line in _lines(words)]
     best: tuple[int, int, list[dict]] = (0, -1, [])  # (number words, line, run)
     for k, line in enumerate(lines):
         run: list[dict] = []

@@ -143,6 +143,19 @@ def test_field_readers_use_the_anchors_every_cheque_prints():
     assert us["date"].value == "2026-10-11"  # month first in the US
 
 
+def test_split_cents_and_misspelt_number_words_are_read_but_not_trusted_blindly():
+    words = [
+        _w("$", 1134, 200), _w("2,263,641", 1160, 200, width=150), _w(".92", 1314, 200, width=40),
+        _w("Light", 50, 290, 0.97), _w("hundred", 150, 290, 0.97), _w("and", 300, 290, 0.97),
+        _w("97/100", 380, 290, 0.97), _w("dollars", 500, 290, 0.97),
+    ]  # fmt: skip
+    found = reading.read_fields(words, (1500, 680), "us")
+    assert found["amount"].value == "2263641.92"
+    assert found["legal_amount"].value == "eight hundred and 97/100 dollars"
+    assert 0.8 <= found["legal_amount"].confidence < 0.9  # read, but a disagreement waits for a person
+    assert "legal_amount" not in reading.read_fields([_w("Hamilton", 50, 290)], (1500, 680), "us")
+
+
 def test_signature_and_endorsement_are_seen_on_the_images():
     signed = generator.generate(4, country="us", clean=True)
     unsigned = generator.generate(4, country="us", clean=True, fraud="unsigned")
