@@ -124,13 +124,10 @@ def locate(ink: np.ndarray) -> np.ndarray:
 def straighten(image: Image.Image) -> Image.Image:
     """A whole cheque scanned slightly askew is turned level first (the pipeline's quality step does the
     same before this step runs)."""
-    from ..pipeline.quality import _gray, estimate_skew
+    from ..pipeline.quality import level, skew_of
 
-    gray = _gray(image)
-    skew = estimate_skew(gray < float(np.median(gray)) - 60)
-    if abs(skew) < 0.25:
-        return image
-    return image.convert("L").rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    skew = skew_of(image)
+    return image if abs(skew) < 0.25 else level(image.convert("L"), skew)
 
 
 def read(image: Image.Image, model: Model | None = None, *, level: bool = False) -> MicrRead:

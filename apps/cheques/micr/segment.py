@@ -22,7 +22,6 @@ MAX_WIDTH = 1.05  # widest character, in line heights (E-13B's widest glyph is ~
 @dataclass
 class Line:
     ink: np.ndarray  # bool, True where there is ink, cropped to the rows of the characters
-    height: int  # the tallest characters' height in pixels
     blobs: list[tuple[int, int]]  # [start, end) columns of each run of inked columns
     bands: list[tuple[int, int]]  # per blob, the rows of the characters around it (fields can differ in size)
 
@@ -109,7 +108,7 @@ def prepare(ink: np.ndarray) -> Line | None:
     for (start, end), (t, b) in zip(raw, local, strict=True):
         blobs.extend(_split_wide(band, start, end, max(8, b - t)))
     bands = _local_bands([_extent(band, s, e) for s, e in blobs])
-    return Line(ink=band, height=height, blobs=blobs, bands=bands)
+    return Line(ink=band, blobs=blobs, bands=bands)
 
 
 def features(line: Line, first: int, last: int) -> np.ndarray:

@@ -33,6 +33,15 @@ def estimate_skew(ink: np.ndarray) -> float:
     return best
 
 
+def skew_of(image: Image.Image) -> float:
+    gray = _gray(image)
+    return estimate_skew(gray < float(np.median(gray)) - 60)
+
+
+def level(image: Image.Image, skew: float) -> Image.Image:
+    return image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+
+
 class QualityStep(Step):
     name = "quality"
 
@@ -64,7 +73,7 @@ class QualityStep(Step):
         if abs(skew) > MAX_SKEW:
             raise Stop(rescan, f"The cheque is rotated by {skew:.1f}°: scan it straight.", detail)
         if abs(skew) >= 0.5:
-            ctx.front = ctx.front.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+            ctx.front = level(ctx.front, skew)
             detail["deskewed"] = True
         confidence = min(1.0, (paper - darkest) / 150) * (1.0 - min(abs(skew), MAX_SKEW) / (2 * MAX_SKEW))
         return StepResult(confidence=round(confidence, 3), detail=detail)
