@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -14,7 +14,21 @@ from django.utils import timezone
 from .choices import RuleStatus
 from .models import Alert, ModelVersion, Rule
 from .rules.engine import CompiledRule
-from .rules.features import CUSTOMER_WINDOW, TERMINAL_DELAY, TERMINAL_WINDOW, Current, Event, compute
+from .rules.features import (
+    CUSTOMER_WINDOW,
+    NEVER,
+    TERMINAL_DELAY,
+    TERMINAL_WINDOW,
+    Batch,
+    Codes,
+    Columns,
+    Current,
+    Event,
+    Events,
+    compute_batch,
+    compute_one,
+    micros,
+)
 
 HISTORY_FIELDS = ("occurred_at", "amount", "location", "payee", "terminal_id", "label", "labelled_at")
 
@@ -53,8 +67,7 @@ def rule_set_version(rules: list[CompiledRule]) -> str:
 
 def _event(row: dict[str, Any]) -> Event:
     fraud_at = row["labelled_at"] if row["label"] == "fraud" else None
-    event = Event(row["occurred_at"], row["amount"], row["location"], row["payee"], row["terminal_id"], fraud_at)
-    return event.with_clock(timezone.get_default_timezone())
+    return Event(row["occurred_at"], row["amount"], row["location"], row["payee"], row["terminal_id"], fraud_at)
 
 
 def current_of(txn) -> Current:
@@ -63,7 +76,7 @@ def current_of(txn) -> Current:
     )
 
 
-def features_from_db(txn) -> dict[str, Any]:
+def features_from_db(txn) -> Columns:
     """Features of one transaction, its customer's and terminal's history read from the database in one
     query (each side on its own index), then split by which window each row belongs to."""
     from django.db.models import Q
@@ -89,12 +102,45 @@ def features_from_db(txn) -> dict[str, Any]:
                 customer.append(event)
             if txn.terminal_id and row["terminal_id"] == txn.terminal_id and row["occurred_at"] >= terminal_since:
                 terminal.append(event)
-    return compute(current_of(txn), customer, terminal, timezone.get_default_timezone())
+    return compute_one(current_of(txn), customer, terminal, timezone.get_default_timezone())
+
+
+class EventStore:
+    """One side's history (customers' or terminals') in memory as growable columns, pruned to the
+    window that side needs once it has grown."""
+
+    def __init__(self, keep: timedelta) -> None:
+        self.keep = keep // timedelta(microseconds=1)
+        self.events = Events.empty()
+        self.size = 0
+        self.pruned_at = 1 << 16
+
+    def add(self, events: Events) -> None:
+        need = self.size + len(events)
+        if need > len(self.events):
+            grown = max(need, 2 * len(self.events), 1024)
+            self.events = Events(*(np.resize(getattr(self.events, f), grown) for f in Events.FIELDS))
+        for f in Events.FIELDS:
+            getattr(self.events, f)[self.size : need] = getattr(events, f)
+        self.size = need
+        if self.size > 2 * self.pruned_at:
+            now = self.events.t[: self.size].max()
+            kept = self.events.take(np.flatnonzero(self.events.t[: self.size] >= now - self.keep))
+            self.events, self.size = kept, len(kept)
+            self.pruned_at = max(self.size, 1 << 16)
+
+    def of(self, keys: np.ndarray, since: int, codes: int) -> Events:
+        """The stored events of these keys (codes) at or after `since`."""
+        wanted = np.zeros(codes + 1, dtype=bool)  # index -1 (no key) is the last one, never wanted
+        wanted[keys[keys >= 0]] = True
+        stored = Events(*(getattr(self.events, f)[: self.size] for f in Events.FIELDS))
+        return stored.take(np.flatnonzero(wanted[stored.key] & (stored.t >= since)))
 
 
 class FeatureState:
-    """Per-customer and per-terminal history kept in memory, for scoring many transactions in a row
-    (back-tests, file ingestion, training). Uses the same `compute()` as `features_from_db`.
+    """Customers' and terminals' history kept in memory as columns, for working out the features of
+    many transactions in a row (back-tests, file ingestion, training) with the same `compute_batch`
+    as a single transaction.
 
     `seed()` loads the stored history of customers and terminals not seen yet, in one query each;
     callers that stream all history from the start (back-tests) need not seed.
@@ -102,8 +148,9 @@ class FeatureState:
 
     def __init__(self) -> None:
         self.tz = timezone.get_default_timezone()
-        self.customers: dict[str, list[Event]] = defaultdict(list)
-        self.terminals: dict[str, list[Event]] = defaultdict(list)
+        self.codes = Codes()
+        self.customers = EventStore(CUSTOMER_WINDOW)
+        self.terminals = EventStore(TERMINAL_DELAY + TERMINAL_WINDOW)
         self._seeded_customers: set[str] = set()
         self._seeded_terminals: set[str] = set()
 
@@ -114,42 +161,64 @@ class FeatureState:
         new_t = {t for t in terminal_ids if t} - self._seeded_terminals
         if new_c:
             rows = Transaction.objects.filter(customer_ref__in=new_c, occurred_at__gte=since - CUSTOMER_WINDOW)
-            for row in rows.values("customer_ref", *HISTORY_FIELDS):
-                self.customers[row["customer_ref"]].append(_event(row))
+            self.customers.add(self._events(list(rows.values("customer_ref", *HISTORY_FIELDS)), "customers"))
             self._seeded_customers |= new_c
         if new_t:
             horizon = since - TERMINAL_DELAY - TERMINAL_WINDOW
             rows = Transaction.objects.filter(terminal_id__in=new_t, occurred_at__gte=horizon)
-            for row in rows.values("terminal_id", *HISTORY_FIELDS):
-                self.terminals[row["terminal_id"]].append(_event(row))
+            self.terminals.add(self._events(list(rows.values("customer_ref", *HISTORY_FIELDS)), "terminals"))
             self._seeded_terminals |= new_t
 
-    def features(self, txn) -> dict[str, Any]:
-        cust = self.customers.get(txn.customer_ref, ()) if txn.customer_ref else ()
-        term = self.terminals.get(txn.terminal_id, ()) if txn.terminal_id else ()
-        return compute(current_of(txn), cust, term, self.tz)
+    def _events(self, rows: list[dict[str, Any]], side: str) -> Events:
+        batch = Batch(
+            np.array([micros(r["occurred_at"]) for r in rows], dtype=np.int64), [r["amount"] for r in rows],
+            [""] * len(rows), [""] * len(rows), [""] * len(rows), [r["location"] for r in rows],
+            [r["payee"] for r in rows], [r["terminal_id"] for r in rows], [r["customer_ref"] for r in rows],
+            np.array([micros(r["labelled_at"]) if r["label"] == "fraud" and r["labelled_at"] else NEVER
+                      for r in rows], dtype=np.int64),
+        )  # fmt: skip
+        batch.clock(self.tz)
+        return batch.events(self.codes, side)
 
-    def add(self, txn) -> None:
-        event = _event({f: getattr(txn, f) for f in HISTORY_FIELDS})
-        if txn.customer_ref:
-            self._append(self.customers[txn.customer_ref], event, CUSTOMER_WINDOW)
-        if txn.terminal_id:
-            self._append(self.terminals[txn.terminal_id], event, TERMINAL_DELAY + TERMINAL_WINDOW)
+    def features(self, batch: Batch) -> Columns:
+        """The features of a batch of new transactions (each other's history too), which then join the
+        history. The batch's clock must be set (`Batch.of` does)."""
+        if not len(batch):
+            return compute_batch(batch, Events.empty(), Events.empty(), self.codes)
+        start = int(batch.t.min())
+        mine = batch.events(self.codes, "customers")
+        theirs = batch.events(self.codes, "terminals")
+        customers = Events.join([self.customers.of(mine.key, start - _window(CUSTOMER_WINDOW),
+                                                   len(self.codes.customers)), mine])  # fmt: skip
+        terminals = Events.join([self.terminals.of(theirs.key, start - _window(TERMINAL_DELAY + TERMINAL_WINDOW),
+                                                   len(self.codes.terminals)), theirs])  # fmt: skip
+        columns = compute_batch(batch, customers, terminals, self.codes)
+        self.customers.add(mine.take(mine.key >= 0))
+        self.terminals.add(theirs.take(theirs.key >= 0))
+        return columns
 
-    @staticmethod
-    def _append(events: list[Event], event: Event, keep) -> None:
-        events.append(event)
-        if len(events) > 64 and events[0].occurred_at < event.occurred_at - keep:
-            cutoff = event.occurred_at - keep
-            events[:] = [e for e in events if e.occurred_at >= cutoff]
+
+def _window(span: timedelta) -> int:
+    return span // timedelta(microseconds=1)
 
 
-def iter_features(transactions: QuerySet) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """Stream (transaction, features) in time order with history kept in memory (back-tests)."""
+def iter_features(transactions: QuerySet, chunk: int = 5000) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Stream (transaction, features) in time order with history kept in memory (back-tests, training)."""
+    for txns, columns in iter_feature_batches(transactions, chunk):
+        yield from zip(txns, columns.dicts(), strict=True)
+
+
+def iter_feature_batches(transactions: QuerySet, chunk: int = 5000) -> Iterator[tuple[list, Columns]]:
+    """(transactions, their features as columns), a chunk at a time, in time order."""
     state = FeatureState()
-    for txn in transactions.order_by("occurred_at", "id").iterator(chunk_size=5000):
-        yield txn, state.features(txn)
-        state.add(txn)
+    txns: list = []
+    for txn in transactions.order_by("occurred_at", "id").iterator(chunk_size=chunk):
+        txns.append(txn)
+        if len(txns) == chunk:
+            yield txns, state.features(Batch.of(txns, state.tz))
+            txns = []
+    if txns:
+        yield txns, state.features(Batch.of(txns, state.tz))
 
 
 def alert_list() -> QuerySet[Alert]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.core.db import bulk_insert
+from apps.core.db import db_datetime, db_datetimes, insert_columns
 from apps.core.services import audit_record, model_snapshot
 
 from . import selectors
@@ -18,14 +22,12 @@ from .choices import RuleStatus, Severity
 from .models import Alert, Rule
 from .rules.conditions import ConditionError, evaluate, validate
 from .rules.engine import CompiledRule, decision_for, judge, severity_for
+from .rules.features import Batch, from_micros
 
 RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", "status"]
 
 
 # ------------------------------------------------------------------------------------- scoring
-SCORE_FIELDS = ["score", "decision", "reasons", "rule_set_version", "model_version"]
-
-
 def explain(model, features: dict) -> list[dict]:
     """The features that pushed the model score up most: each one set back to its usual (training
     median) value in turn, all in one batched prediction."""
@@ -44,65 +46,137 @@ def explain(model, features: dict) -> list[dict]:
     ]  # fmt: skip
 
 
-def assess(txn, features: dict, rules: list[CompiledRule], rule_set_version: str, model=None,
-           probability: float | None = None) -> Alert | None:  # fmt: skip
-    """Put the verdict on `txn` (not saved) and return the alert it needs (not saved), if any.
+@dataclass
+class Verdicts:
+    """The verdict on each transaction of a batch: score, decision, severity and reasons."""
 
-    The score is the higher of the rules' and the model's. The one place a verdict becomes fields and
-    an alert: single scoring, file ingestion and the simulator share it.
-    """
-    verdict = judge(features, rules)
-    score, reasons = verdict.score, list(verdict.reasons)
-    txn.model_version = ""
-    if model is not None and probability is not None:
-        model_score = round(float(probability) * 100)
-        txn.model_version = model.version
-        score = max(score, model_score)
-        reasons.append({"type": "model", "model": model.version, "weight": model_score,
-                        "explanation": f"Model score {model_score}/100", "top_features": []})  # fmt: skip
-        reasons.sort(key=lambda r: -r["weight"])
-    decision, severity = decision_for(score), severity_for(score)
-    if model is not None and decision != "approve":
-        for r in reasons:
-            if r["type"] == "model":
-                r["top_features"] = explain(model, features)
-    txn.score, txn.decision, txn.reasons, txn.rule_set_version = score, decision, reasons, rule_set_version
-    if decision == "approve":
-        return None
+    score: list[int]
+    decision: list[str]
+    severity: list[str]
+    reasons: list[list[dict]]
+    rule_set_version: str
+    model_version: str
+
+    def alerting(self) -> list[int]:
+        return [i for i, d in enumerate(self.decision) if d != "approve"]
+
+
+def assess(columns, rules: list[CompiledRule], rule_set_version: str, model=None) -> Verdicts:
+    """The verdicts on a batch of transactions (`Columns`). The score is the higher of the rules' and
+    the model's; the one place features become verdicts: single scoring, file ingestion and the
+    simulator share it."""
+    score, reasons = judge(columns, rules)
+    if model is not None:
+        model_score = np.rint(np.asarray(model.probabilities(columns), dtype=float) * 100).astype(np.int64)
+        score = np.maximum(score, model_score)
+        reasons = [
+            sorted([*r, {"type": "model", "model": model.version, "weight": m,
+                         "explanation": f"Model score {m}/100", "top_features": []}], key=lambda x: -x["weight"])
+            for r, m in zip(reasons, model_score.tolist(), strict=True)
+        ]  # fmt: skip
+    block, review, high = settings.RISK_BLOCK_THRESHOLD, settings.RISK_REVIEW_THRESHOLD, settings.RISK_HIGH_SEVERITY
+    decision = np.where(score >= block, "block", np.where(score >= review, "review", "approve")).tolist()
+    severity = np.where(score >= high, Severity.HIGH, np.where(score >= review, Severity.MEDIUM, Severity.LOW))
+    verdicts = Verdicts([int(x) for x in score.tolist()], decision, severity.tolist(), reasons, rule_set_version,
+                        model.version if model is not None else "")  # fmt: skip
+    if model is not None:
+        for i in verdicts.alerting():
+            for r in reasons[i]:
+                if r["type"] == "model":
+                    r["top_features"] = explain(model, columns.row(i))
+    return verdicts
+
+
+def _alert(txn, verdicts: Verdicts, i: int) -> Alert:
     subject = f"customer:{txn.customer_ref}" if txn.customer_ref else f"account:{txn.account_id}"
-    return Alert(transaction=txn, subject=subject, severity=severity, score=score, decision=decision,
-                 reasons=reasons)  # fmt: skip
+    return Alert(transaction=txn, subject=subject, severity=verdicts.severity[i], score=verdicts.score[i],
+                 decision=verdicts.decision[i], reasons=verdicts.reasons[i])  # fmt: skip
 
 
-def transactions_store_scored(txns: list, state) -> tuple[list, list[Alert]]:
-    """Score unsaved transactions in time order with in-memory history (`selectors.FeatureState`) and
-    the active model (one batched prediction), then insert them and their alerts in bulk (no UPDATE).
-    Only transactions that raised an alert get their primary key set. Call inside the caller's
-    transaction."""
-    if not txns:
-        return [], []
+def _apply(txn, verdicts: Verdicts, i: int) -> None:
+    txn.score, txn.decision, txn.reasons = verdicts.score[i], verdicts.decision[i], verdicts.reasons[i]
+    txn.rule_set_version, txn.model_version = verdicts.rule_set_version, verdicts.model_version
+
+
+@dataclass
+class Incoming:
+    """New transactions as columns (their features' `Batch` and the rest of each row), to be scored
+    and stored without a model instance per row."""
+
+    batch: Batch
+    source: str
+    external_id: list[str]
+    label: list[str]
+    labelled_at: list[datetime | None]
+
+    @classmethod
+    def of(cls, txns: list, tz) -> Incoming:
+        return cls(Batch.of(txns, tz), txns[0].source if txns else "", [t.external_id for t in txns],
+                   [t.label for t in txns], [t.labelled_at for t in txns])  # fmt: skip
+
+    def instance(self, i: int):
+        """Row `i` as an unsaved Transaction (the rows that raise an alert need one)."""
+        from apps.transactions.models import Transaction
+
+        b = self.batch
+        return Transaction(
+            source=self.source, kind=b.kind[i], external_id=self.external_id[i], customer_ref=b.customer_ref[i],
+            terminal_id=b.terminal_id[i], payee=b.payee[i], amount=b.amount[i], currency=b.currency[i],
+            occurred_at=from_micros(int(b.t[i])), location=b.location[i], description=b.description[i],
+            label=self.label[i], labelled_at=self.labelled_at[i],
+        )  # fmt: skip
+
+
+def incoming_store_scored(incoming: Incoming, state) -> tuple[int, list[Alert]]:
+    """Score new transactions (columns) with in-memory history (`selectors.FeatureState`) and the
+    active model (one batched prediction), then insert them and their alerts in bulk: only the rows
+    that raise an alert become model instances (their ids are needed). Returns (rows stored, alerts).
+    Call inside the caller's transaction."""
     from apps.transactions.models import Transaction
 
     from .ml.registry import load_active
 
+    batch = incoming.batch
+    if not len(batch):
+        return 0, []
     rules = selectors.active_rules()
-    version = selectors.rule_set_version(rules)
-    model = load_active()
-    state.seed((t.customer_ref for t in txns), (t.terminal_id for t in txns), min(t.occurred_at for t in txns))
-    ordered = sorted(txns, key=lambda t: t.occurred_at)
-    feats = []
-    for txn in ordered:
-        feats.append(state.features(txn))
-        state.add(txn)
-    probs = model.probabilities(feats) if model is not None else [None] * len(ordered)
-    alerts = [a for t, f, p in zip(ordered, feats, probs, strict=True) if (a := assess(t, f, rules, version, model, p))]
-    # Rows with an alert need their ids (the alerts point at them); the rest go in by executemany.
-    alerted = {id(a.transaction) for a in alerts}
-    Transaction.objects.bulk_create([t for t in txns if id(t) in alerted], batch_size=2000)
-    bulk_insert([t for t in txns if id(t) not in alerted])
+    state.seed(set(batch.customer_ref), set(batch.terminal_id), from_micros(int(batch.t.min())))
+    verdicts = assess(state.features(batch), rules, selectors.rule_set_version(rules), load_active())
+    alerting = verdicts.alerting()
+    txns = []
+    for i in alerting:
+        txn = incoming.instance(i)
+        _apply(txn, verdicts, i)
+        txns.append(txn)
+    Transaction.objects.bulk_create(txns, batch_size=2000)
+    rest = np.ones(len(batch), dtype=bool)
+    rest[alerting] = False
+    keep = np.flatnonzero(rest)
+    pick = (lambda values: [values[i] for i in keep]) if len(alerting) else (lambda values: values)
+    json_of: dict[int, str] = {}
+    reasons = [json_of.get(id(r)) or json_of.setdefault(id(r), json.dumps(r)) for r in pick(verdicts.reasons)]
+    now = timezone.now()
+    stored: dict = {None: None}  # labels mostly share one time: convert each distinct one once
+    insert_columns(Transaction, len(keep), {
+        "external_id": pick(incoming.external_id), "source": incoming.source, "kind": pick(batch.kind),
+        "customer_ref": pick(batch.customer_ref), "terminal_id": pick(batch.terminal_id), "payee": pick(batch.payee),
+        "amount": pick(batch.amount), "currency": pick(batch.currency), "occurred_at": db_datetimes(batch.t[keep]),
+        "location": pick(batch.location), "description": pick(batch.description), "score": pick(verdicts.score),
+        "decision": pick(verdicts.decision), "reasons": reasons, "model_version": verdicts.model_version,
+        "rule_set_version": verdicts.rule_set_version, "label": pick(incoming.label),
+        "labelled_at": [stored[v] if v in stored else stored.setdefault(v, db_datetime(v))
+                        for v in pick(incoming.labelled_at)],
+        "created_at": db_datetime(now),
+    })  # fmt: skip
+    alerts = [_alert(txn, verdicts, i) for txn, i in zip(txns, alerting, strict=True)]
     Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
     alerts_raised(alerts)
-    return txns, alerts
+    return len(batch), alerts
+
+
+def transactions_store_scored(txns: list, state) -> tuple[int, list[Alert]]:
+    """`incoming_store_scored` for unsaved Transaction instances (the simulator, tests)."""
+    return incoming_store_scored(Incoming.of(txns, state.tz), state)
 
 
 def transaction_store_scored(txn) -> Alert | None:
@@ -111,12 +185,12 @@ def transaction_store_scored(txn) -> Alert | None:
     from .ml.registry import load_active
 
     rules = selectors.active_rules()
-    features = selectors.features_from_db(txn)
-    model = load_active()
-    probability = model.probabilities([features])[0] if model is not None else None
-    alert = assess(txn, features, rules, selectors.rule_set_version(rules), model, probability)
+    verdicts = assess(selectors.features_from_db(txn), rules, selectors.rule_set_version(rules), load_active())
+    _apply(txn, verdicts, 0)
     txn.save()
-    if alert is not None:
+    alert = None
+    if verdicts.alerting():
+        alert = _alert(txn, verdicts, 0)
         alert.save()
         alerts_raised([alert])
     txn.__class__.alert.related.set_cached_value(txn, alert)  # the response reads it without a query
@@ -303,20 +377,21 @@ def rule_backtest(*, actor, rule: Rule, start: datetime, end: datetime) -> dict[
     compiled = selectors.compile_rules([rule])[0]
     total = fired = tp = fp = fn = labelled = 0
     examples: list[int] = []
-    for txn, features in selectors.iter_features(transactions_between(start, end, warmup=True)):
-        if txn.occurred_at < start:
-            continue  # warm-up history only
-        total += 1
-        hit = evaluate(compiled.condition, features)
-        fired += hit
-        if hit and len(examples) < 20:
-            examples.append(txn.pk)
-        if txn.label:
-            labelled += 1
-            is_fraud = txn.label == "fraud"
-            tp += hit and is_fraud
-            fp += hit and not is_fraud
-            fn += (not hit) and is_fraud
+    for txns, columns in selectors.iter_feature_batches(transactions_between(start, end, warmup=True)):
+        hits = evaluate(compiled.condition, columns).tolist()
+        for txn, hit in zip(txns, hits, strict=True):
+            if txn.occurred_at < start:
+                continue  # warm-up history only
+            total += 1
+            fired += hit
+            if hit and len(examples) < 20:
+                examples.append(txn.pk)
+            if txn.label:
+                labelled += 1
+                is_fraud = txn.label == "fraud"
+                tp += hit and is_fraud
+                fp += hit and not is_fraud
+                fn += (not hit) and is_fraud
     result = {
         "start": start.isoformat(),
         "end": end.isoformat(),

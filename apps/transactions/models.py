@@ -123,11 +123,11 @@ class Transaction(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     kind = models.CharField(max_length=16, choices=TransactionKind.choices)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
-    account = models.ForeignKey(
-        BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    account = models.ForeignKey(  # indexed first in txn_account_time_idx
+        BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions", db_index=False
     )
-    customer_ref = models.CharField(
-        max_length=64, blank=True, db_index=True, help_text="Customer or employee id as the source gave it."
+    customer_ref = models.CharField(  # indexed first in txn_customer_time_idx
+        max_length=64, blank=True, help_text="Customer or employee id as the source gave it."
     )
     terminal_id = models.CharField(max_length=64, blank=True)
     payee = models.CharField(max_length=200, blank=True)

@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,14 +81,14 @@ def reference_compute(
     return f
 
 
-def _history(rng: random.Random, now: datetime, n: int, clocked: bool, tz: ZoneInfo) -> list[Event]:
+def _history(rng: random.Random, now: datetime, n: int) -> list[Event]:
     events = []
     for _ in range(n):
         at = now - timedelta(minutes=rng.randint(-120, 70 * 24 * 60))  # some after `now`: must be ignored
         known = at + timedelta(days=rng.randint(0, 14)) if rng.random() < 0.2 else None
         e = Event(at, Decimal(rng.randint(1, 2_000_000)) / 100, rng.choice(["", "Oslo", "Paris", "Lagos"]),
                   rng.choice(["", "Shop", "Casino"]), rng.choice(["T1", "T2"]), known)  # fmt: skip
-        events.append(e.with_clock(tz) if clocked else e)
+        events.append(e)
     rng.shuffle(events)
     return events
 
@@ -97,8 +98,51 @@ def test_one_pass_compute_matches_the_reference(seed):
     rng = random.Random(seed)
     tz = ZoneInfo(rng.choice(["UTC", "Europe/Oslo", "America/New_York", "Asia/Kolkata"]))
     now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 20000))
-    customer = _history(rng, now, rng.choice([0, 1, 2, 3, 10, 60]), rng.random() < 0.5, tz)
-    terminal = _history(rng, now, rng.choice([0, 5, 80]), rng.random() < 0.5, tz)
+    customer = _history(rng, now, rng.choice([0, 1, 2, 3, 10, 60]))
+    terminal = _history(rng, now, rng.choice([0, 5, 80]))
     current = Current(now, Decimal(rng.randint(1, 2_000_000)) / 100, location=rng.choice(["", "Oslo", "Rome"]),
                       payee=rng.choice(["", "Shop", "New"]), terminal_id=rng.choice(["", "T1"]))  # fmt: skip
     assert compute(current, customer, terminal, tz) == reference_compute(current, customer, terminal, tz)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_stream_in_batches_matches_the_reference_row_by_row(seed, settings):
+    """File ingestion's path: many customers and terminals, batches of random size (each in random
+    order), history kept in memory between batches; every row equals the oracle given its history."""
+    from apps.fraud.rules.features import Batch
+    from apps.fraud.selectors import FeatureState
+
+    settings.TIME_ZONE = random.Random(seed).choice(["UTC", "Europe/Oslo", "America/New_York"])
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    rows = []
+    for k in range(600):
+        fraud = rng.random() < 0.1
+        at = start + timedelta(minutes=rng.randint(0, 50 * 24 * 60))
+        rows.append(SimpleNamespace(
+            occurred_at=at, amount=Decimal(rng.randint(1, 500_000)) / 100, currency="USD", kind="payment",
+            description="", location=rng.choice(["", "Oslo", "Paris"]), payee=rng.choice(["", "Shop", "Bar"]),
+            terminal_id=rng.choice(["", "T1", "T2", "T3"]), customer_ref=rng.choice(["", "C1", "C2", "C3", "C4"]),
+            label="fraud" if fraud else "", labelled_at=at + timedelta(days=rng.randint(0, 10)) if fraud else None,
+            n=k,
+        ))  # fmt: skip
+    rows.sort(key=lambda r: r.occurred_at)
+    state, tz = FeatureState(), ZoneInfo(settings.TIME_ZONE)
+    done = 0
+    while done < len(rows):
+        size = rng.choice([1, 7, 50, 200])
+        chunk = rows[done : done + size]
+        rng.shuffle(chunk)
+        got = state.features(Batch.of(chunk, tz)).dicts()
+        done += len(chunk)
+        seen = rows[:done]
+        for row, features in zip(chunk, got, strict=True):
+
+            def event(r):
+                return Event(r.occurred_at, r.amount, r.location, r.payee, r.terminal_id, r.labelled_at)
+
+            mine = [event(r) for r in seen if row.customer_ref and r.customer_ref == row.customer_ref and r is not row]
+            theirs = [event(r) for r in seen if row.terminal_id and r.terminal_id == row.terminal_id and r is not row]
+            current = Current(row.occurred_at, row.amount, row.currency, row.kind, row.description, row.location,
+                              row.payee, row.terminal_id)  # fmt: skip
+            assert features == reference_compute(current, mine, theirs, tz), row.n

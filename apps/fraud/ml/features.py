@@ -18,7 +18,10 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def matrix(rows: list[dict[str, Any]], names: list[str]):
+def matrix(rows, names: list[str]):
+    """Feature dicts, or a batch's `Columns`, as a float matrix in the order of `names`."""
     import numpy as np
 
+    if not isinstance(rows, list):
+        return np.column_stack([rows.number(n) for n in names]) if len(rows) else np.zeros((0, len(names)))
     return np.array([[_number(r.get(n)) for n in names] for r in rows], dtype=float)

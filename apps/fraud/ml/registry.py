@@ -58,7 +58,8 @@ class LoadedModel:
     feature_names: list[str]
     reference: dict[str, float]
 
-    def probabilities(self, rows: list[dict[str, Any]]):
+    def probabilities(self, rows):
+        """The fraud probability of each row: a list of feature dicts, or a batch's `Columns`."""
         from .features import matrix
 
         return self.estimator.predict_proba(matrix(rows, self.feature_names))[:, 1]

@@ -12,7 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .features import FEATURES
+import numpy as np
+
+from .features import FEATURES, NUMERIC
 
 
 class ConditionError(ValueError):
@@ -81,11 +83,28 @@ def validate(cond: Any, path: str = "condition") -> None:
             raise ConditionError(f"{path}: {op!r} needs numbers") from exc
 
 
-def evaluate(cond: dict, features: dict[str, Any]) -> bool:
+def evaluate(cond: dict, columns) -> np.ndarray:
+    """Which transactions of a batch (`features.Columns`) meet the condition, as booleans.
+
+    Comparisons on numbers run on whole columns (an empty value never compares true); every other
+    operator runs the same Python test as one value would, once per distinct value."""
     if "all" in cond:
-        return all(evaluate(c, features) for c in cond["all"])
+        return np.logical_and.reduce([evaluate(c, columns) for c in cond["all"]])
     if "any" in cond:
-        return any(evaluate(c, features) for c in cond["any"])
+        return np.logical_or.reduce([evaluate(c, columns) for c in cond["any"]])
     if "not" in cond:
-        return not evaluate(cond["not"], features)
-    return OPERATORS[cond["op"]](features.get(cond["field"]), cond.get("value"))
+        return ~evaluate(cond["not"], columns)
+    name, op, value = cond["field"], cond["op"], cond.get("value")
+    if op in _COMPARE and name in NUMERIC:
+        a = columns.number(name)
+        with np.errstate(invalid="ignore"):
+            if op == "between":
+                return (float(_num(value[0])) <= a) & (a <= float(_num(value[1])))
+            return _COMPARE[op](a, float(_num(value)))
+    values = columns.values(name)
+    test = OPERATORS[op]
+    verdicts = {v: test(v, value) for v in set(values)}
+    return np.fromiter((verdicts[v] for v in values), dtype=bool, count=len(values))
+
+
+_COMPARE = {"gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal, "between": None}

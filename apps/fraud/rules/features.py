@@ -1,19 +1,24 @@
-"""Behavioural features: one code path for scoring, back-testing and (later) model training.
+"""Behavioural features: one code path for scoring, file ingestion, back-testing and training.
 
-`compute()` is a pure function of the transaction and its prior history, so the same numbers come
-out whether the history was read from the database (one transaction at a time) or kept in memory
-(a file being ingested, a training run).
+`compute_batch()` works out the features of many transactions at once, column by column (numpy): each
+window count or sum is two binary searches into the history sorted by (customer, time) and a
+difference of cumulative sums. A single transaction (`compute()`, the API) is a batch of one, so the
+same numbers come out whether the history was read from the database or kept in memory (`EventStore`:
+a file being ingested, a training run). Money is summed in whole cents (exact); a row's features as a
+dict (`Columns.row`) carry the same Python types as before: Decimal money, int counts, bool flags.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 CUSTOMER_WINDOW = timedelta(days=30)
@@ -53,21 +58,14 @@ FEATURES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """A past transaction as history (tests and callers holding objects; the engine uses columns)."""
+
     occurred_at: datetime
     amount: Decimal
     location: str = ""
     payee: str = ""
     terminal_id: str = ""
     is_fraud_known_at: datetime | None = None  # when it was labelled fraud, if it was
-    # The time of day in the bank's zone as a point on the 24-hour circle (sin, cos), worked out once
-    # when the event is made (`with_clock`) rather than for every later transaction that looks back.
-    clock: tuple[float, float] | None = None
-
-    def with_clock(self, tz: ZoneInfo) -> Event:
-        local = self.occurred_at.astimezone(tz)
-        angle = (local.hour + local.minute / 60) / 24 * 2 * math.pi
-        return Event(self.occurred_at, self.amount, self.location, self.payee, self.terminal_id,
-                     self.is_fraud_known_at, (math.sin(angle), math.cos(angle)))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,85 +80,377 @@ class Current:
     terminal_id: str = ""
 
 
-def _circular_hour_distance(a: float, b: float) -> float:
-    d = abs(a - b) % 24
-    return min(d, 24 - d)
+# ------------------------------------------------------------------------------ time in columns
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+NEVER = np.iinfo(np.int64).max  # "not known as fraud"
+_H, _D = 3_600_000_000, 86_400_000_000  # microseconds
+_W1H, _W1D, _W7D = _H, _D, 7 * _D
+_W30 = CUSTOMER_WINDOW // _US
+_DELAY, _TWIN = TERMINAL_DELAY // _US, TERMINAL_WINDOW // _US
+# The time of day as a point on the 24-hour circle, for each minute of the day (the same expression,
+# so the same floats, as working it out per transaction).
+_SIN = np.array([math.sin((m // 60 + m % 60 / 60) / 24 * 2 * math.pi) for m in range(1440)])
+_COS = np.array([math.cos((m // 60 + m % 60 / 60) / 24 * 2 * math.pi) for m in range(1440)])
 
 
-def _clock(event: Event, tz: ZoneInfo) -> tuple[float, float]:
-    return event.clock if event.clock is not None else event.with_clock(tz).clock  # type: ignore[return-value]
+def micros(moment: datetime) -> int:
+    """An aware datetime as whole microseconds since 1970 (exact, unlike `timestamp()`)."""
+    return (moment - _EPOCH) // _US
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def local_clock(t: np.ndarray, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
+    """(minute of the day, weekday) in `tz` of each time (µs since 1970). The zone's offset is looked
+    up once per distinct hour; an hour with a change of offset inside it is looked up per row."""
+    offsets = np.zeros(len(t), dtype=np.int64)
+    if len(t):
+        hours, inverse = np.unique(t // _H, return_inverse=True)
+        per_hour = np.empty(len(hours), dtype=np.int64)
+        mixed = []
+        for i, h in enumerate(hours.tolist()):
+            first = datetime.fromtimestamp(h * 3600, tz).utcoffset()
+            last = datetime.fromtimestamp(h * 3600 + 3599, tz).utcoffset()
+            per_hour[i] = first // _US
+            if first != last:
+                mixed.append(i)
+        offsets = per_hour[inverse]
+        for i in mixed:
+            for row in np.flatnonzero(inverse == i).tolist():
+                moment = _EPOCH + timedelta(microseconds=int(t[row]))
+                offsets[row] = moment.astimezone(tz).utcoffset() // _US
+    local = t + offsets
+    return (local % _D) // 60_000_000, (local // _D + 3) % 7  # 1970-01-01 was a Thursday
+
+
+# ------------------------------------------------------------------------------ codes and columns
+class Codes:
+    """Strings as small integers, so histories can be compared as arrays. '' is -1 for customers and
+    terminals (none), and a code of its own for places and payees (an empty place is still one).
+    Codes are never reused, so they are below `len(table)`."""
+
+    def __init__(self) -> None:
+        self.customers: dict[str, int] = {"": -1}
+        self.terminals: dict[str, int] = {"": -1}
+        self.places: dict[str, int] = {}
+        self.payees: dict[str, int] = {}
+
+    @staticmethod
+    def of(table: dict[str, int], values: Sequence[str]) -> np.ndarray:
+        get = table.get
+        out = [get(v) for v in values]
+        if None in out:
+            for i, v in enumerate(out):
+                if v is None:
+                    out[i] = table.setdefault(values[i], len(table))
+        return np.array(out, dtype=np.int64)
+
+
+@dataclass
+class Events:
+    """Past transactions of one side (customers, or terminals) as columns."""
+
+    t: np.ndarray  # µs since 1970
+    cents: np.ndarray
+    key: np.ndarray  # the customer's (or terminal's) code
+    place: np.ndarray
+    payee: np.ndarray
+    fraud_at: np.ndarray  # µs since 1970 when it was labelled fraud, else NEVER
+    minute: np.ndarray  # minute of the day in the bank's zone
+
+    FIELDS = ("t", "cents", "key", "place", "payee", "fraud_at", "minute")
+
+    @classmethod
+    def empty(cls) -> Events:
+        return cls(*(np.zeros(0, dtype=np.int64) for _ in cls.FIELDS))
+
+    def take(self, which) -> Events:
+        return Events(*(getattr(self, f)[which] for f in self.FIELDS))
+
+    @classmethod
+    def join(cls, parts: list[Events]) -> Events:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.FIELDS))
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def cents_of(amount: Decimal) -> int:
+    cents = amount.scaleb(2)
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(cents)
+
+
+@dataclass
+class Batch:
+    """Transactions to work out the features of, as columns (they are also each other's history)."""
+
+    t: np.ndarray
+    amount: list[Decimal]
+    currency: list[str]
+    kind: list[str]
+    description: list[str]
+    location: list[str]
+    payee: list[str]
+    terminal_id: list[str]
+    customer_ref: list[str]
+    fraud_at: np.ndarray | None = None  # when each was labelled fraud (NEVER if not)
+    cents: np.ndarray = field(init=False)
+    minute: np.ndarray = field(init=False)
+    weekday: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.t = np.asarray(self.t, dtype=np.int64)
+        self.cents = np.array([cents_of(a) for a in self.amount], dtype=np.int64)
+        if self.fraud_at is None:
+            self.fraud_at = np.full(len(self.t), NEVER, dtype=np.int64)
+
+    def clock(self, tz: ZoneInfo) -> None:
+        self.minute, self.weekday = local_clock(self.t, tz)
+
+    @classmethod
+    def of(cls, items: Sequence[Any], tz: ZoneInfo) -> Batch:
+        """From objects with the transaction's attributes (model instances, `Current`)."""
+        batch = cls(
+            np.array([micros(x.occurred_at) for x in items], dtype=np.int64),
+            [x.amount for x in items], [x.currency for x in items], [x.kind for x in items],
+            [x.description for x in items], [x.location for x in items], [x.payee for x in items],
+            [x.terminal_id for x in items], [getattr(x, "customer_ref", "") for x in items],
+            np.array([micros(x.labelled_at) if getattr(x, "label", "") == "fraud" and x.labelled_at else NEVER
+                      for x in items], dtype=np.int64),
+        )  # fmt: skip
+        batch.clock(tz)
+        return batch
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def coded(self, codes: Codes) -> dict[str, np.ndarray]:
+        """The batch's customers, terminals, places and payees as codes (worked out once)."""
+        if getattr(self, "_coded", None) is None or self._coded[0] is not codes:
+            self._coded = (codes, {
+                "customers": Codes.of(codes.customers, self.customer_ref),
+                "terminals": Codes.of(codes.terminals, self.terminal_id),
+                "places": Codes.of(codes.places, self.location), "payees": Codes.of(codes.payees, self.payee),
+            })  # fmt: skip
+        return self._coded[1]
+
+    def events(self, codes: Codes, side: str) -> Events:
+        """This batch as history for one side ("customers" or "terminals")."""
+        coded = self.coded(codes)
+        return Events(self.t, self.cents, coded[side], coded["places"], coded["payees"], self.fraud_at, self.minute)
+
+
+class _Windows:
+    """Events sorted by (key, time), to count and sum each query's window with binary searches."""
+
+    def __init__(self, ev_key, ev_t, q_key, q_t, reach: int) -> None:
+        if not len(q_t):
+            q_t = np.zeros(0, dtype=np.int64)
+            self.sorted, self.events, self.base, self.q_has, self.q_t = q_t, q_t, q_t, q_t.astype(bool), q_t
+            return
+        codes = np.unique(q_key[q_key >= 0])
+        self.q_has = q_key >= 0
+        n = len(codes)
+        if n:
+            rank = np.minimum(np.searchsorted(codes, ev_key), n - 1)
+            keep = (codes[rank] == ev_key) & (ev_key >= 0)
+        else:
+            rank, keep = np.zeros(len(ev_key), dtype=np.int64), np.zeros(len(ev_key), dtype=bool)
+        times = ev_t[keep]
+        t0 = int(min(q_t.min() - reach, times.min() if len(times) else q_t.min()))
+        span = int(max(q_t.max(), times.max() if len(times) else q_t.max())) - t0 + 1
+        if span * (n + 1) >= 2**62:
+            raise ValueError("the transactions span too long a time to be worked out together")
+        keyed = rank[keep] * span + (times - t0)
+        order = np.argsort(keyed, kind="stable")
+        self.sorted = keyed[order]
+        self.events = np.flatnonzero(keep)[order]  # event index, in sorted order
+        self.base = np.where(self.q_has, np.minimum(np.searchsorted(codes, q_key), max(n - 1, 0)) * span - t0, 0)
+        self.q_t = q_t
+
+    def at(self, back: int) -> np.ndarray:
+        """Position of each query's `q_t - back` in the sorted events."""
+        return np.searchsorted(self.sorted, self.base + self.q_t - back, "left")
+
+    def count(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.where(self.q_has, hi - lo, 0)
+
+    def total(self, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        cumulative = np.concatenate([np.zeros(1, dtype=values.dtype), np.cumsum(values[self.events])])
+        return np.where(self.q_has, cumulative[hi] - cumulative[lo], 0)
+
+
+def _seen_before(ev: Events, ev_other: np.ndarray, q_key, q_other, q_t) -> np.ndarray:
+    """Whether each query's customer had an event with the same place (or payee) in the 30 days before."""
+    width = int(max(ev_other.max(initial=0), q_other.max(initial=0))) + 1
+    pair = lambda key, other: np.where(key >= 0, key * width + other, -1)  # noqa: E731
+    windows = _Windows(pair(ev.key, ev_other), ev.t, pair(q_key, q_other), q_t, _W30)
+    return windows.count(windows.at(_W30), windows.at(0)) > 0
+
+
+class Columns:
+    """The features of a batch, column by column. `row(i)` is one transaction's features as a dict."""
+
+    def __init__(self, batch: Batch, data: dict[str, np.ndarray]) -> None:
+        self.batch, self.data = batch, data
+        self._values: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self.batch)
+
+    def number(self, name: str) -> np.ndarray:
+        """A feature as floats (NaN where it is empty), for comparisons and the model."""
+        if name == "amount":
+            return self.batch.cents / 100
+        if name == _AVG:
+            return np.where(self.data["cust_count_30d"] > 0, self.data[name] / 100, np.nan)
+        if name in _MONEY:
+            return self.data[name] / 100
+        if name in _ROUNDED:
+            return np.array([np.nan if v is None else v for v in self.values(name)], dtype=float)
+        if name in self.data:
+            return self.data[name].astype(float)
+        raise KeyError(name)
+
+    def values(self, name: str) -> list:
+        """A feature as the Python values its dict holds."""
+        if name not in self._values:
+            self._values[name] = self._python(name)
+        return self._values[name]
+
+    def _python(self, name: str) -> list:
+        if name in _TEXT:
+            return getattr(self.batch, name)
+        if name == "amount":
+            return self.batch.amount
+        if name in _MONEY:
+            money = [Decimal(c).scaleb(-2) for c in self.data[name].tolist()]
+            if name == _AVG:
+                return [m if n else None for m, n in zip(money, self.data["cust_count_30d"].tolist(), strict=True)]
+            return money
+        if name in _ROUNDED:
+            places = _ROUNDED[name]
+            return [None if math.isnan(v) else round(v, places) for v in self.data[name].tolist()]
+        return self.data[name].tolist()
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {name: self.values(name)[i] for name in FEATURES}
+
+    def dicts(self) -> list[dict[str, Any]]:
+        columns = [self.values(name) for name in FEATURES]
+        return [dict(zip(FEATURES, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+NUMERIC = frozenset(FEATURES) - {"currency", "kind", "description", "location", "payee", "terminal_id"}
+_TEXT = ("currency", "kind", "description", "location", "payee", "terminal_id")
+_MONEY = ("cust_sum_1h", "cust_sum_1d", "cust_sum_7d", "cust_sum_30d", "cust_avg_amount_30d")
+_AVG = "cust_avg_amount_30d"
+_ROUNDED = {"amount_to_avg_ratio": 3, "hour_deviation": 2, "term_fraud_rate_28d": 4}
+
+
+def compute_batch(batch: Batch, customers: Events, terminals: Events, codes: Codes) -> Columns:
+    """The features of every transaction in `batch` given the customers' and terminals' history
+    (events at or after a transaction's own time are ignored, so the batch may be in its own history)."""
+    q_t = batch.t
+    data: dict[str, np.ndarray] = {}
+    hour = batch.minute // 60
+    data["hour"], data["weekday"] = hour, batch.weekday
+    data["is_weekend"], data["is_night"] = batch.weekday >= 5, (hour >= 22) | (hour < 6)
+
+    coded = batch.coded(codes)
+    q_cust = coded["customers"]
+    win = _Windows(customers.key, customers.t, q_cust, q_t, _W30)
+    now = win.at(0)
+    for label, back in (("1h", _W1H), ("1d", _W1D), ("7d", _W7D), ("30d", _W30)):
+        lo = win.at(back)
+        data[f"cust_count_{label}"] = win.count(lo, now)
+        data[f"cust_sum_{label}"] = win.total(customers.cents, lo, now)
+    n30, s30 = data["cust_count_30d"], data["cust_sum_30d"]
+    # The average in cents, rounded half to even like Decimal.quantize.
+    whole, rest = np.divmod(s30, np.maximum(n30, 1))
+    twice = 2 * rest
+    up = (twice > n30) | ((twice == n30) & (whole % 2 == 1))
+    avg = np.where(n30 > 0, whole + up, 0)
+    data[_AVG] = avg
+    # This amount over the unrounded average: amount * count / sum.
+    ratio = batch.cents.astype(float) * n30 / np.where(s30 != 0, s30, 1)
+    data["amount_to_avg_ratio"] = np.where(s30 != 0, ratio, np.nan)
+    lo30 = win.at(_W30)
+    sin_sum = win.total(_SIN[customers.minute], lo30, now)
+    cos_sum = win.total(_COS[customers.minute], lo30, now)
+    usual = (np.arctan2(sin_sum, cos_sum) / (2 * math.pi) * 24) % 24
+    gap = np.abs(batch.minute // 60 + batch.minute % 60 / 60 - usual) % 24
+    data["hour_deviation"] = np.where(n30 >= 3, np.minimum(gap, 24 - gap), np.nan)
+
+    q_place, q_payee = coded["places"], coded["payees"]
+    known_place = _seen_before(customers, customers.place, q_cust, q_place, q_t)
+    known_payee = _seen_before(customers, customers.payee, q_cust, q_payee, q_t)
+    has_place = np.array([bool(v) for v in batch.location])
+    has_payee = np.array([bool(v) for v in batch.payee])
+    data["is_new_location"] = has_place & (n30 > 0) & ~known_place
+    data["is_new_payee"] = has_payee & (n30 > 0) & ~known_payee
+
+    q_term = coded["terminals"]
+    _terminal_features(data, batch, terminals, q_term)
+    return Columns(batch, data)
+
+
+def _terminal_features(data, batch: Batch, terminals: Events, q_term: np.ndarray) -> None:
+    q_t = batch.t
+    win = _Windows(terminals.key, terminals.t, q_term, q_t, _DELAY + _TWIN)
+    day = win.count(win.at(_W1D), win.at(0))
+    data["term_count_1d"] = np.where(np.array([bool(v) for v in batch.terminal_id], dtype=bool), day, 0)
+    start, end = win.at(_DELAY + _TWIN), win.at(_DELAY)
+    delayed = win.count(start, end)
+    frauds = np.zeros(len(q_t), dtype=np.int64)
+    known = terminals.fraud_at != NEVER
+    if known.any():
+        only = terminals.take(known)
+        fwin = _Windows(only.key, only.t, q_term, q_t, _DELAY + _TWIN)
+        lo, hi = fwin.at(_DELAY + _TWIN), fwin.at(_DELAY)
+        labelled_at = only.fraud_at[fwin.events]
+        for i in np.flatnonzero(fwin.count(lo, hi) > 0).tolist():
+            frauds[i] = np.count_nonzero(labelled_at[lo[i] : hi[i]] <= q_t[i])
+    data["term_fraud_count_28d"] = frauds
+    data["term_fraud_rate_28d"] = np.where(delayed > 0, frauds / np.maximum(delayed, 1), 0.0)
+
+
+def events_of(history: Sequence[Event], codes: Codes, side: str, tz: ZoneInfo) -> Events:
+    """`Event` objects as one key's history (all of them belong to the transaction being scored)."""
+    t = np.array([micros(e.occurred_at) for e in history], dtype=np.int64)
+    minute, _ = local_clock(t, tz)
+    return Events(
+        t, np.array([cents_of(e.amount) for e in history], dtype=np.int64), np.zeros(len(t), dtype=np.int64),
+        Codes.of(codes.places, [e.location for e in history]), Codes.of(codes.payees, [e.payee for e in history]),
+        np.array([micros(e.is_fraud_known_at) if e.is_fraud_known_at else NEVER for e in history], dtype=np.int64),
+        minute,
+    )  # fmt: skip
 
 
 def compute(current: Current, customer_history: Sequence[Event], terminal_history: Sequence[Event], tz: ZoneInfo):
-    """The features of `current` given its customer's and terminal's earlier events (in any order).
-    One pass over each history: this runs once per ingested row."""
-    t = current.occurred_at
-    local = t.astimezone(tz)
-    f: dict[str, Any] = {
-        "amount": current.amount,
-        "currency": current.currency,
-        "kind": current.kind,
-        "description": current.description,
-        "location": current.location,
-        "payee": current.payee,
-        "terminal_id": current.terminal_id,
-        "hour": local.hour,
-        "weekday": local.weekday(),
-        "is_weekend": local.weekday() >= 5,
-        "is_night": local.hour >= 22 or local.hour < 6,
-    }
-    since_30d, since_7d, since_1d, since_1h = t - CUSTOMER_WINDOW, t - 7 * DAY, t - DAY, t - HOUR
-    zero = Decimal("0")
-    n30 = n7 = n1d = n1h = 0
-    s30 = s7 = s1d = s1h = zero
-    sin_sum = cos_sum = 0.0
-    locations: set[str] = set()
-    payees: set[str] = set()
-    for e in customer_history:
-        at = e.occurred_at
-        if not since_30d <= at < t:
-            continue
-        amount = e.amount
-        n30 += 1
-        s30 += amount
-        if at >= since_7d:
-            n7 += 1
-            s7 += amount
-            if at >= since_1d:
-                n1d += 1
-                s1d += amount
-                if at >= since_1h:
-                    n1h += 1
-                    s1h += amount
-        x, y = _clock(e, tz)
-        sin_sum += x
-        cos_sum += y
-        locations.add(e.location)
-        payees.add(e.payee)
-    f.update(cust_count_1h=n1h, cust_sum_1h=s1h, cust_count_1d=n1d, cust_sum_1d=s1d, cust_count_7d=n7,
-             cust_sum_7d=s7, cust_count_30d=n30, cust_sum_30d=s30)  # fmt: skip
-    avg = s30 / n30 if n30 else None
-    f["cust_avg_amount_30d"] = avg.quantize(Decimal("0.01")) if avg is not None else None
-    f["amount_to_avg_ratio"] = round(float(current.amount / avg), 3) if avg else None
-    if n30 >= 3:
-        usual = (math.atan2(sin_sum, cos_sum) / (2 * math.pi) * 24) % 24
-        f["hour_deviation"] = round(_circular_hour_distance(local.hour + local.minute / 60, usual), 2)
-    else:
-        f["hour_deviation"] = None
-    f["is_new_location"] = bool(current.location and n30 and current.location not in locations)
-    f["is_new_payee"] = bool(current.payee and n30 and current.payee not in payees)
+    """The features of `current` as a dict given its customer's and terminal's earlier events."""
+    return compute_one(current, customer_history, terminal_history, tz).dicts()[0]
 
-    day_count = delayed = frauds = 0
-    since_delayed, until_delayed = t - TERMINAL_DELAY - TERMINAL_WINDOW, t - TERMINAL_DELAY
-    for e in terminal_history:
-        at = e.occurred_at
-        if since_1d <= at < t:
-            day_count += 1
-        if since_delayed <= at < until_delayed:
-            delayed += 1
-            if e.is_fraud_known_at is not None and e.is_fraud_known_at <= t:
-                frauds += 1
-    f["term_count_1d"] = day_count if current.terminal_id else 0
-    f["term_fraud_count_28d"] = frauds
-    f["term_fraud_rate_28d"] = round(frauds / delayed, 4) if delayed else 0.0
-    return f
+
+def compute_one(
+    current: Current, customer_history: Sequence[Event], terminal_history: Sequence[Event], tz: ZoneInfo
+) -> Columns:
+    """The features of `current` given its customer's and terminal's earlier events (in any order):
+    a batch of one through `compute_batch`."""
+    codes = Codes()
+    codes.customers[" current"] = codes.terminals[" current"] = 0
+    batch = Batch.of([current], tz)
+    batch.customer_ref = [" current"]
+    text_terminal = batch.terminal_id
+    batch.terminal_id = [" current"]
+    columns = compute_batch(batch, events_of(customer_history, codes, "customers", tz),
+                            events_of(terminal_history, codes, "terminals", tz), codes)  # fmt: skip
+    batch.terminal_id = text_terminal
+    if not current.terminal_id:
+        columns.data["term_count_1d"] = np.zeros(1, dtype=np.int64)
+    return columns
