@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 import numpy as np
 from django.conf import settings
@@ -30,7 +31,7 @@ from .choices import Label, Source
 from .formats import Layout, layout_for, missing_columns, parse_rows
 from .models import Transaction, TransactionFile, TransactionFileError
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 20000
 Progress = Callable[[TransactionFile], None]
 
 
@@ -157,18 +158,8 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
         rows = _text_rows(fh)
         for _ in range(record.rows_done):  # resume after the last committed chunk
             next(rows, None)
-        chunk: list[tuple[int, list[str]]] = []
-        line = record.rows_done + 1  # the header is line 1
-        for row in rows:
-            line += 1
-            chunk.append((line, row))
-            if len(chunk) >= CHUNK_ROWS:
-                _store_chunk(record, layout, header, chunk, state)
-                chunk = []
-                if progress:
-                    progress(record)
-        if chunk:
-            _store_chunk(record, layout, header, chunk, state)
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            _store_chunk(record, layout, header, chunk, state)  # the header is line 1
             if progress:
                 progress(record)
 
@@ -181,8 +172,9 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     return record
 
 
-def _store_chunk(record, layout: Layout, header: list[str], chunk, state) -> None:
-    columns, lines, bad = parse_rows(layout, header, chunk, record.label_column)
+def _store_chunk(record, layout: Layout, header: list[str], chunk: list[list[str]], state) -> None:
+    first_line = record.rows_done + 2  # the header is line 1
+    columns, lines, bad = parse_rows(layout, header, first_line, chunk, record.label_column)
     rejected = [TransactionFileError(file=record, row_number=line, raw=_clean(raw), errors=errors)
                 for line, raw, errors in bad]  # fmt: skip
 
@@ -203,7 +195,7 @@ def _store_chunk(record, layout: Layout, header: list[str], chunk, state) -> Non
     now = timezone.now()
     incoming = fraud_services.Incoming(
         Batch(
-            np.array([micros(t) for t in columns["occurred_at"]], dtype=np.int64), columns["amount"],
+            np.array(columns["t"], dtype=np.int64), columns["amount"],
             columns["currency"], columns["kind"], columns["description"], columns["location"], columns["payee"],
             columns["terminal_id"], columns["customer_ref"],
             np.array([micros(now) if label == Label.FRAUD else NEVER for label in columns["label"]], dtype=np.int64),

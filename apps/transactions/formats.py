@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -159,8 +160,67 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
 _LIMITS = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100, "description": 255}
 _CENT = Decimal("0.01")
 _TOO_LARGE = Decimal("1e16")
-COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "amount",
-           "occurred_at", "currency", "kind", "label")  # fmt: skip
+COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "amount", "t",
+           "currency", "kind", "label")  # fmt: skip
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # in "YYYY-MM-DD HH:MM:SS"
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _times(texts: list[str], zone, bad: bytearray) -> list[int]:
+    """Date-times as µs since 1970 (UTC). The common shape, "YYYY-MM-DD HH:MM:SS" (or with a T) in the
+    bank's zone, is read a column at a time; any other goes through `datetime.fromisoformat`, and
+    a naive time is in the bank's zone (as `make_aware` puts it) either way."""
+    n = len(texts)
+    out = np.zeros(n, dtype=np.int64)
+    common = np.zeros(n, dtype=bool)
+    if n:
+        text = np.array(texts)
+        if text.dtype.itemsize == 4 * 19:
+            chars = text.view(np.uint32).reshape(n, 19)
+            digits = chars[:, _DIGITS]
+            common = (
+                ((digits >= 48) & (digits <= 57)).all(axis=1) & (chars[:, 4] == 45) & (chars[:, 7] == 45)
+                & ((chars[:, 10] == 32) | (chars[:, 10] == 84)) & (chars[:, 13] == 58) & (chars[:, 16] == 58)
+            )  # fmt: skip
+            try:
+                local = text[common].astype("datetime64[us]").astype(np.int64)
+            except ValueError:  # a month or day out of range: each one on its own
+                common[:] = False
+            else:
+                out[common] = local - _offsets(local, zone)
+    for k in np.flatnonzero(~common).tolist():
+        try:
+            moment = datetime.fromisoformat(texts[k])
+        except ValueError:
+            bad[k] = 1
+            continue
+        out[k] = _micros(moment if moment.tzinfo else moment.replace(tzinfo=zone))
+    return out.tolist()
+
+
+def _offsets(local: np.ndarray, zone) -> np.ndarray:
+    """The zone's UTC offset (µs) of each naive local time (µs), as `replace(tzinfo=zone)` gives it:
+    looked up once per local hour, and per time in an hour where the offset changes."""
+    hour = 3_600_000_000
+    hours, inverse = np.unique(local // hour, return_inverse=True)
+    per_hour = np.zeros(len(hours), dtype=np.int64)
+    mixed = []
+    for i, h in enumerate(hours.tolist()):
+        start = datetime(1970, 1, 1) + timedelta(hours=h)
+        first = start.replace(tzinfo=zone).utcoffset()
+        per_hour[i] = first // timedelta(microseconds=1)
+        if (start + timedelta(minutes=59, seconds=59)).replace(tzinfo=zone).utcoffset() != first:
+            mixed.append(i)
+    offsets = per_hour[inverse.reshape(-1)]
+    for i in mixed:
+        for k in np.flatnonzero(inverse.reshape(-1) == i).tolist():
+            moment = datetime(1970, 1, 1) + timedelta(microseconds=int(local[k]))
+            offsets[k] = moment.replace(tzinfo=zone).utcoffset() // timedelta(microseconds=1)
+    return offsets
 
 
 def _amount(text: str) -> Decimal:
@@ -196,8 +256,9 @@ def _each(convert, values: list[str], bad: bytearray) -> list:
         return out
 
 
-def parse_rows(layout: Layout, header: list[str], rows: list[tuple[int, list[str]]], label_column: str = ""):
-    """Many CSV rows (line number, fields) at once, into columns of validated values.
+def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[list[str]], label_column: str = ""):
+    """Many CSV rows (lists of fields, the first on line `first_line`) at once, into columns of
+    validated values.
 
     Returns (columns: field → list, one entry per valid row; the valid rows' line numbers; rejected
     rows as (line, row as a dict, errors by column)), in the file's order. The quick checks here run a
@@ -205,7 +266,7 @@ def parse_rows(layout: Layout, header: list[str], rows: list[tuple[int, list[str
     the one a single row would get."""
     where = {name: i for i, name in enumerate(header)}
     width = len(header)
-    whole = [fields for _line, fields in rows if len(fields) == width]
+    whole = [fields for fields in rows if len(fields) == width]
     n = len(whole)
     columns = list(zip(*whole, strict=True)) if whole else [()] * width
     bad = bytearray(n)
@@ -224,8 +285,7 @@ def parse_rows(layout: Layout, header: list[str], rows: list[tuple[int, list[str
         fast.setdefault(f, [""] * n)
     fast["amount"] = _each(_amount, column(layout.columns["amount"]), bad)
     zone = timezone.get_current_timezone()
-    moments = _each(datetime.fromisoformat, column(layout.columns["occurred_at"]), bad)
-    fast["occurred_at"] = [m if m is None or m.tzinfo else m.replace(tzinfo=zone) for m in moments]
+    fast["t"] = _times(column(layout.columns["occurred_at"]), zone, bad)
     kinds = set(TransactionKind.values)
     fast["kind"] = [layout.kind] * n
     if "kind" in layout.columns:
@@ -240,11 +300,11 @@ def parse_rows(layout: Layout, header: list[str], rows: list[tuple[int, list[str
     fast["label"] = _each(_label, column(label_column), bad) if label_column else [""] * n
 
     if n == len(rows) and not any(bad):
-        return fast, [line for line, _fields in rows], []
-    return _with_slow_rows(layout, header, rows, label_column, fast, bad)
+        return fast, list(range(first_line, first_line + n)), []
+    return _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad)
 
 
-def _with_slow_rows(layout, header, rows, label_column, fast, bad):
+def _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad):
     """The quick columns with the rows they did not accept put through `parse_row`, in file order."""
     width = len(header)
     out: dict[str, list] = {name: [] for name in COLUMNS}
@@ -252,7 +312,7 @@ def _with_slow_rows(layout, header, rows, label_column, fast, bad):
     rejected: list[tuple[int, dict, dict]] = []
     blank = {f: "" for f in _LIMITS if f not in layout.columns}
     k = -1
-    for line, fields in rows:
+    for line, fields in enumerate(rows, first_line):
         if len(fields) != width:  # the row as csv.DictReader shows it: missing fields None, the rest joined
             raw = {h: fields[i] if i < len(fields) else None for i, h in enumerate(header)}
             if len(fields) > width:
@@ -270,7 +330,7 @@ def _with_slow_rows(layout, header, rows, label_column, fast, bad):
         if errors:
             rejected.append((line, raw, errors))
             continue
-        data = {**blank, "currency": "USD", "label": "", **data}
+        data = {**blank, "currency": "USD", "label": "", **data, "t": _micros(data["occurred_at"])}
         for name in COLUMNS:
             out[name].append(data[name])
         lines.append(line)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from apps.fraud.rules.features import (
@@ -146,3 +147,16 @@ def test_a_stream_in_batches_matches_the_reference_row_by_row(seed, settings):
             current = Current(row.occurred_at, row.amount, row.currency, row.kind, row.description, row.location,
                               row.payee, row.terminal_id)  # fmt: skip
             assert features == reference_compute(current, mine, theirs, tz), row.n
+
+
+def test_rounding_a_column_rounds_each_value_as_python_does():
+    from apps.fraud.rules.features import rounded_like_python
+
+    rng = random.Random(3)
+    halves = [k / 1000 + 0.0005 for k in range(5000)] + [k / 100 + 0.005 for k in range(3000)]
+    values = halves + [rng.uniform(0, 50) for _ in range(5000)] + [2.675, 0.125, 0.375, 1.0005, float("nan")]
+    for places in (2, 3, 4):
+        got = rounded_like_python(np.array(values), places).tolist()
+        want = [round(v, places) for v in values]
+        assert got[:-1] == want[:-1]
+        assert math.isnan(got[-1])

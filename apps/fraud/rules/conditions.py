@@ -95,6 +95,10 @@ def evaluate(cond: dict, columns) -> np.ndarray:
     if "not" in cond:
         return ~evaluate(cond["not"], columns)
     name, op, value = cond["field"], cond["op"], cond.get("value")
+    if op in ("is_true", "is_false") and name in NUMERIC:
+        a = columns.number(name)
+        truthy = (a != 0) & ~np.isnan(a)  # an empty value (NaN here, None as a value) is false
+        return truthy if op == "is_true" else ~truthy
     if op in _COMPARE and name in NUMERIC:
         a = columns.number(name)
         with np.errstate(invalid="ignore"):
@@ -104,7 +108,7 @@ def evaluate(cond: dict, columns) -> np.ndarray:
     values = columns.values(name)
     test = OPERATORS[op]
     verdicts = {v: test(v, value) for v in set(values)}
-    return np.fromiter((verdicts[v] for v in values), dtype=bool, count=len(values))
+    return np.array(list(map(verdicts.__getitem__, values)), dtype=bool)
 
 
 _COMPARE = {"gt": np.greater, "gte": np.greater_equal, "lt": np.less, "lte": np.less_equal, "between": None}

@@ -47,15 +47,11 @@ def judge(columns, rules: list[CompiledRule]) -> tuple[np.ndarray, list[list[dic
         fired[:, j] = evaluate(rules[i].condition, columns)
     weights = np.array([rules[i].weight for i in order], dtype=np.int64)
     score = np.minimum(100, fired.astype(np.int64) @ weights) if rules else np.zeros(n, dtype=np.int64)
-    shared: dict[bytes, list[dict[str, Any]]] = {}
-    reasons = []
-    for row in fired:
-        key = row.tobytes()
-        if key not in shared:
-            shared[key] = [
-                {"type": "rule", "rule": rules[i].code, "version": rules[i].version, "weight": rules[i].weight,
-                 "explanation": rules[i].explanation}
-                for j, i in enumerate(order) if row[j]
-            ]  # fmt: skip
-        reasons.append(shared[key])
-    return score, reasons
+    # Rows that fired the same rules share one list: one list per distinct pattern of rules.
+    patterns, which = np.unique(fired, axis=0, return_inverse=True) if n else (fired, np.zeros(0, dtype=np.int64))
+    shared = [
+        [{"type": "rule", "rule": rules[i].code, "version": rules[i].version, "weight": rules[i].weight,
+          "explanation": rules[i].explanation} for j, i in enumerate(order) if pattern[j]]
+        for pattern in patterns
+    ]  # fmt: skip
+    return score, [shared[k] for k in which.reshape(-1).tolist()]

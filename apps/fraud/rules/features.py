@@ -251,7 +251,8 @@ class _Windows:
     def __init__(self, ev_key, ev_t, q_key, q_t, reach: int) -> None:
         if not len(q_t):
             q_t = np.zeros(0, dtype=np.int64)
-            self.sorted, self.events, self.base, self.q_has, self.q_t = q_t, q_t, q_t, q_t.astype(bool), q_t
+            self.sorted, self.events, self.needles, self.q_order, self.q_has = q_t, q_t, q_t, q_t, q_t.astype(bool)
+            self._sums = {}
             return
         codes = np.unique(q_key[q_key >= 0])
         self.q_has = q_key >= 0
@@ -267,21 +268,30 @@ class _Windows:
         if span * (n + 1) >= 2**62:
             raise ValueError("the transactions span too long a time to be worked out together")
         keyed = rank[keep] * span + (times - t0)
-        order = np.argsort(keyed, kind="stable")
+        order = np.argsort(keyed, kind="stable")  # timsort: the history arrives mostly in order
         self.sorted = keyed[order]
         self.events = np.flatnonzero(keep)[order]  # event index, in sorted order
-        self.base = np.where(self.q_has, np.minimum(np.searchsorted(codes, q_key), max(n - 1, 0)) * span - t0, 0)
-        self.q_t = q_t
+        base = np.where(self.q_has, np.minimum(np.searchsorted(codes, q_key), max(n - 1, 0)) * span - t0, 0)
+        # The queries in key order too: searching for sorted needles walks the events once, in order.
+        needles = base + q_t
+        self.q_order = np.argsort(needles, kind="stable")
+        self.needles = needles[self.q_order]
+        self._sums: dict[str, np.ndarray] = {}
 
     def at(self, back: int) -> np.ndarray:
         """Position of each query's `q_t - back` in the sorted events."""
-        return np.searchsorted(self.sorted, self.base + self.q_t - back, "left")
+        found = np.empty(len(self.needles), dtype=np.int64)
+        found[self.q_order] = np.searchsorted(self.sorted, self.needles - back, "left")
+        return found
 
     def count(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         return np.where(self.q_has, hi - lo, 0)
 
-    def total(self, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        cumulative = np.concatenate([np.zeros(1, dtype=values.dtype), np.cumsum(values[self.events])])
+    def total(self, name: str, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Sum of `values` (named, so its running sum is worked out once) over each query's window."""
+        if name not in self._sums:
+            self._sums[name] = np.concatenate([np.zeros(1, dtype=values.dtype), np.cumsum(values[self.events])])
+        cumulative = self._sums[name]
         return np.where(self.q_has, cumulative[hi] - cumulative[lo], 0)
 
 
@@ -291,6 +301,18 @@ def _seen_before(ev: Events, ev_other: np.ndarray, q_key, q_other, q_t) -> np.nd
     pair = lambda key, other: np.where(key >= 0, key * width + other, -1)  # noqa: E731
     windows = _Windows(pair(ev.key, ev_other), ev.t, pair(q_key, q_other), q_t, _W30)
     return windows.count(windows.at(_W30), windows.at(0)) > 0
+
+
+def rounded_like_python(values: np.ndarray, places: int) -> np.ndarray:
+    """`round(v, places)` of each float, as Python rounds it (the exact decimal value, half to even).
+    numpy's own rounding scales first, which can tip a value lying close to a half the other way:
+    those few values are rounded by Python."""
+    scaled = values * 10.0**places
+    out = np.round(values, places)
+    close = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for i in np.flatnonzero(close).tolist():
+        out[i] = round(float(values[i]), places)
+    return out
 
 
 class Columns:
@@ -312,7 +334,7 @@ class Columns:
         if name in _MONEY:
             return self.data[name] / 100
         if name in _ROUNDED:
-            return np.array([np.nan if v is None else v for v in self.values(name)], dtype=float)
+            return rounded_like_python(self.data[name], _ROUNDED[name])
         if name in self.data:
             return self.data[name].astype(float)
         raise KeyError(name)
@@ -334,8 +356,8 @@ class Columns:
                 return [m if n else None for m, n in zip(money, self.data["cust_count_30d"].tolist(), strict=True)]
             return money
         if name in _ROUNDED:
-            places = _ROUNDED[name]
-            return [None if math.isnan(v) else round(v, places) for v in self.data[name].tolist()]
+            rounded = rounded_like_python(self.data[name], _ROUNDED[name])
+            return [None if math.isnan(v) else v for v in rounded.tolist()]
         return self.data[name].tolist()
 
     def row(self, i: int) -> dict[str, Any]:
@@ -369,7 +391,8 @@ def compute_batch(batch: Batch, customers: Events, terminals: Events, codes: Cod
     for label, back in (("1h", _W1H), ("1d", _W1D), ("7d", _W7D), ("30d", _W30)):
         lo = win.at(back)
         data[f"cust_count_{label}"] = win.count(lo, now)
-        data[f"cust_sum_{label}"] = win.total(customers.cents, lo, now)
+        data[f"cust_sum_{label}"] = win.total("cents", customers.cents, lo, now)
+    lo30 = lo
     n30, s30 = data["cust_count_30d"], data["cust_sum_30d"]
     # The average in cents, rounded half to even like Decimal.quantize.
     whole, rest = np.divmod(s30, np.maximum(n30, 1))
@@ -380,20 +403,19 @@ def compute_batch(batch: Batch, customers: Events, terminals: Events, codes: Cod
     # This amount over the unrounded average: amount * count / sum.
     ratio = batch.cents.astype(float) * n30 / np.where(s30 != 0, s30, 1)
     data["amount_to_avg_ratio"] = np.where(s30 != 0, ratio, np.nan)
-    lo30 = win.at(_W30)
-    sin_sum = win.total(_SIN[customers.minute], lo30, now)
-    cos_sum = win.total(_COS[customers.minute], lo30, now)
+    sin_sum = win.total("sin", _SIN[customers.minute], lo30, now)
+    cos_sum = win.total("cos", _COS[customers.minute], lo30, now)
     usual = (np.arctan2(sin_sum, cos_sum) / (2 * math.pi) * 24) % 24
     gap = np.abs(batch.minute // 60 + batch.minute % 60 / 60 - usual) % 24
     data["hour_deviation"] = np.where(n30 >= 3, np.minimum(gap, 24 - gap), np.nan)
 
     q_place, q_payee = coded["places"], coded["payees"]
-    known_place = _seen_before(customers, customers.place, q_cust, q_place, q_t)
-    known_payee = _seen_before(customers, customers.payee, q_cust, q_payee, q_t)
-    has_place = np.array([bool(v) for v in batch.location])
-    has_payee = np.array([bool(v) for v in batch.payee])
-    data["is_new_location"] = has_place & (n30 > 0) & ~known_place
-    data["is_new_payee"] = has_payee & (n30 > 0) & ~known_payee
+    for name, texts, other, q_other in (("is_new_location", batch.location, customers.place, q_place),
+                                        ("is_new_payee", batch.payee, customers.payee, q_payee)):  # fmt: skip
+        named = np.array(list(map(bool, texts)), dtype=bool)
+        data[name] = named & (n30 > 0)
+        if data[name].any():  # (card files name no place or payee: nothing to look up)
+            data[name] &= ~_seen_before(customers, other, q_cust, q_other, q_t)
 
     q_term = coded["terminals"]
     _terminal_features(data, batch, terminals, q_term)
