@@ -127,21 +127,27 @@ class Incoming:
         )  # fmt: skip
 
 
-def incoming_store_scored(incoming: Incoming, state) -> tuple[int, list[Alert]]:
-    """Score new transactions (columns) with in-memory history (`selectors.FeatureState`) and the
-    active model (one batched prediction), then insert them and their alerts in bulk: only the rows
-    that raise an alert become model instances (their ids are needed). Returns (rows stored, alerts).
-    Call inside the caller's transaction."""
-    from apps.transactions.models import Transaction
-
+def incoming_score(incoming: Incoming, state) -> Verdicts:
+    """Score new transactions (columns) with in-memory history (`selectors.FeatureState`, which they
+    then join) and the active model (one batched prediction). Reads the database, writes nothing."""
     from .ml.registry import load_active
+
+    batch = incoming.batch
+    rules = selectors.active_rules()
+    if len(batch):
+        state.seed(set(batch.customer_ref), set(batch.terminal_id), from_micros(int(batch.t.min())))
+    return assess(state.features(batch), rules, selectors.rule_set_version(rules), load_active())
+
+
+def incoming_store(incoming: Incoming, verdicts: Verdicts) -> tuple[int, list[Alert]]:
+    """Insert scored transactions and their alerts in bulk: only the rows that raise an alert become
+    model instances (their ids are needed). Returns (rows stored, alerts). Call inside the caller's
+    transaction."""
+    from apps.transactions.models import Transaction
 
     batch = incoming.batch
     if not len(batch):
         return 0, []
-    rules = selectors.active_rules()
-    state.seed(set(batch.customer_ref), set(batch.terminal_id), from_micros(int(batch.t.min())))
-    verdicts = assess(state.features(batch), rules, selectors.rule_set_version(rules), load_active())
     alerting = verdicts.alerting()
     txns = []
     for i in alerting:
@@ -172,6 +178,11 @@ def incoming_store_scored(incoming: Incoming, state) -> tuple[int, list[Alert]]:
     Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
     alerts_raised(alerts)
     return len(batch), alerts
+
+
+def incoming_store_scored(incoming: Incoming, state) -> tuple[int, list[Alert]]:
+    """`incoming_score`, then `incoming_store`. Call inside the caller's transaction."""
+    return incoming_store(incoming, incoming_score(incoming, state))
 
 
 def transactions_store_scored(txns: list, state) -> tuple[int, list[Alert]]:

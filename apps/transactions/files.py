@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import copy
 import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
@@ -158,10 +161,10 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
         rows = _text_rows(fh)
         for _ in range(record.rows_done):  # resume after the last committed chunk
             next(rows, None)
-        while chunk := list(islice(rows, CHUNK_ROWS)):
-            _store_chunk(record, layout, header, chunk, state)  # the header is line 1
-            if progress:
-                progress(record)
+        with _Writer() as writer:
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                prepared = _prepare_chunk(record, layout, header, chunk, state, writer.in_flight_ids)
+                writer.write(record, prepared, progress)
 
     TransactionFile.objects.filter(pk=record.pk).update(status=TransactionFile.Status.DONE, finished_at=timezone.now())
     record.refresh_from_db()
@@ -172,13 +175,25 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     return record
 
 
-def _store_chunk(record, layout: Layout, header: list[str], chunk: list[list[str]], state) -> None:
+@dataclass
+class _Prepared:
+    """A chunk read, checked and scored: everything its one transaction will write."""
+
+    incoming: fraud_services.Incoming
+    verdicts: fraud_services.Verdicts
+    rejected: list[TransactionFileError]
+    rows: int
+
+
+def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], state, in_flight: set[str]) -> _Prepared:
+    """Parse, check and score a chunk (reads the database, writes nothing). `in_flight` holds the ids
+    of the chunk being written meanwhile, not yet visible in the database."""
     first_line = record.rows_done + 2  # the header is line 1
     columns, lines, bad = parse_rows(layout, header, first_line, chunk, record.label_column)
     rejected = [TransactionFileError(file=record, row_number=line, raw=_clean(raw), errors=errors)
                 for line, raw, errors in bad]  # fmt: skip
 
-    seen = _stored_ids([e for e in columns["external_id"] if e])
+    seen = _stored_ids([e for e in columns["external_id"] if e]) | in_flight
     keep: list[int] = []
     for i, ext in enumerate(columns["external_id"]):
         if ext and ext in seen:
@@ -203,18 +218,75 @@ def _store_chunk(record, layout: Layout, header: list[str], chunk: list[list[str
         Source.FILE, columns["external_id"], columns["label"], [now if label else None for label in columns["label"]],
     )  # fmt: skip
     incoming.batch.clock(state.tz)
+    verdicts = fraud_services.incoming_score(incoming, state)
+    # The checkpoint after this chunk, counted here so that the write needs nothing back.
+    record.rows_done += len(chunk)
+    record.rows_stored += len(incoming.batch)
+    record.rows_rejected += len(rejected)
+    record.alerts_raised += len(verdicts.alerting())
+    return _Prepared(incoming, verdicts, rejected, len(chunk))
 
+
+def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]) -> None:
+    """A chunk's rows, alerts, rejected rows and the file's checkpoint, in one database transaction."""
     with transaction.atomic():
-        stored, alerts = fraud_services.incoming_store_scored(incoming, state)
-        TransactionFileError.objects.bulk_create(sorted(rejected, key=lambda e: e.row_number))
-        record.rows_done += len(chunk)
-        record.rows_stored += stored
-        record.rows_rejected += len(rejected)
-        record.alerts_raised += len(alerts)
-        TransactionFile.objects.filter(pk=record.pk).update(
-            rows_done=record.rows_done, rows_stored=record.rows_stored, rows_rejected=record.rows_rejected,
-            alerts_raised=record.alerts_raised,
-        )  # fmt: skip
+        fraud_services.incoming_store(prepared.incoming, prepared.verdicts)
+        TransactionFileError.objects.bulk_create(sorted(prepared.rejected, key=lambda e: e.row_number))
+        TransactionFile.objects.filter(pk=record_id).update(**checkpoint)
+
+
+class _Writer:
+    """Writes chunks in order. On a server database, outside a caller's transaction, a chunk is
+    written by a thread of its own (its own connection) while the next one is read and scored: the
+    driver waits for the server without holding the GIL, so the two overlap. SQLite's driver takes
+    the GIL back after every row, so there (and inside a transaction, e.g. tests) chunks are written
+    in turn. At most one chunk is in flight; a failed write stops the file at the last whole chunk."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.pool = None
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="file-writer")
+        self.pending = None
+        self.in_flight_ids: set[str] = set()
+
+    def write(self, record, prepared: _Prepared, progress: Progress | None) -> None:
+        checkpoint = {"rows_done": record.rows_done, "rows_stored": record.rows_stored,
+                      "rows_rejected": record.rows_rejected, "alerts_raised": record.alerts_raised}  # fmt: skip
+        if self.pool is None:
+            _write_chunk(record.pk, prepared, checkpoint)
+            if progress:
+                progress(record)
+            return
+        self.wait()
+        # Progress is reported when the chunk is committed, as it stood then (copy.copy: the record
+        # itself moves on with the next chunk).
+        self.pending = (self.pool.submit(_write_chunk, record.pk, prepared, checkpoint), copy.copy(record), progress)
+        self.in_flight_ids = {e for e in prepared.incoming.external_id if e}
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            future, record, progress = self.pending
+            self.pending = None
+            future.result()
+            if progress:
+                progress(record)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self.pool is None:
+            return
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            from django.db import connections
+
+            self.pool.submit(connections.close_all).result()  # the writer thread's own connection
+            self.pool.shutdown()
 
 
 def _stored_ids(ids: list[str]) -> set[str]:

@@ -56,3 +56,21 @@ def test_insert_columns_refuses_columns_of_different_lengths(db):
     with pytest.raises(ValueError, match="one value per row"):
         insert_columns(Transaction, 2, {"external_id": ["A"], "source": "file"})
     assert not Transaction.objects.exists()
+
+
+def test_insert_columns_stores_awkward_text_exactly(db):
+    """Quotes, backslashes, SQL and non-ASCII text in one column; plain ids in another (on MySQL the two
+    are escaped differently): every value reads back as sent, and nothing else runs."""
+    awkward = ["it's", 'say "hi"', "back\\slash", "'); DROP TABLE transactions_transaction; --", "Ø «x»", "a\nb", ""]
+    n = len(awkward)
+    when = db_datetimes(np.array([micros(datetime(2026, 3, 4, 10, tzinfo=ZoneInfo("UTC")))] * n))
+    insert_columns(Transaction, n, {
+        "external_id": [f"ID-{i}" for i in range(n)], "source": "file", "kind": "payment", "customer_ref": awkward,
+        "terminal_id": "", "payee": "", "amount": [Decimal("12.30"), Decimal("-1.05"), *[Decimal("1")] * (n - 2)],
+        "currency": "USD", "occurred_at": when, "location": "", "description": awkward, "score": 0,
+        "decision": "approve", "reasons": "[]", "model_version": "", "rule_set_version": "", "label": "",
+        "created_at": when[0],
+    })  # fmt: skip
+    stored = dict(Transaction.objects.values_list("external_id", "customer_ref"))
+    assert stored == {f"ID-{i}": text for i, text in enumerate(awkward)}
+    assert Transaction.objects.get(external_id="ID-1").amount == Decimal("-1.05")

@@ -1,11 +1,13 @@
 import csv
 import io
+import threading
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -126,28 +128,46 @@ def test_the_same_file_uploaded_again_is_detected(db):
         files.transaction_file_create(actor=None, upload=_upload(GOLDEN, name="copy.csv"), fmt="expense")
 
 
-def test_a_crash_mid_file_resumes_at_the_last_whole_chunk(db, monkeypatch):
+def _crash_mid_file_then_resume(monkeypatch):
     monkeypatch.setattr(files, "CHUNK_ROWS", 2)
     rows = "".join(f"R{i},E{i % 3},{10 + i}.00,Oslo,Taxi,2026-03-04 09:{i:02d}:00\n" for i in range(7))
+    rows += "R5,E1,99.00,Oslo,Taxi,2026-03-04 10:00:00\n"  # the id of the chunk before: a duplicate
     record = files.transaction_file_create(actor=None, upload=_upload(EXPENSE_HEADER + rows), fmt="expense",
                                            process_now=True)  # fmt: skip
-    real = files._store_chunk
-    calls = {"n": 0}
+    real = files._write_chunk
+    calls = {"n": 0, "threads": set()}
 
     def crash_on_third(*args, **kwargs):
         calls["n"] += 1
+        calls["threads"].add(threading.current_thread().name.split("_")[0])
         if calls["n"] == 3:
             raise RuntimeError("worker killed")
         return real(*args, **kwargs)
 
-    with mock.patch.object(files, "_store_chunk", crash_on_third), pytest.raises(RuntimeError):
+    with mock.patch.object(files, "_write_chunk", crash_on_third), pytest.raises(RuntimeError):
         files.transaction_file_process(file_id=record.pk)
     record.refresh_from_db()
     assert (record.status, record.rows_done, Transaction.objects.count()) == ("processing", 4, 4)
 
-    record = files.transaction_file_process(file_id=record.pk)  # the retry
-    assert (record.status, record.rows_done, record.rows_stored) == ("done", 7, 7)
+    seen = []
+    record = files.transaction_file_process(file_id=record.pk, progress=lambda r: seen.append(r.rows_done))  # retry
+    assert (record.status, record.rows_done, record.rows_stored, record.rows_rejected) == ("done", 8, 7, 1)
+    assert seen == [6, 8]  # each chunk's progress as it was committed
     assert sorted(Transaction.objects.values_list("external_id", flat=True)) == [f"R{i}" for i in range(7)]
+    assert [(r[0], r[1]) for r in _report(record)] == [("9", "external_id")]
+    return calls["threads"]
+
+
+def test_a_crash_mid_file_resumes_at_the_last_whole_chunk(db, monkeypatch):
+    assert _crash_mid_file_then_resume(monkeypatch) == {"MainThread"}  # inside the test's transaction
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_mid_file_resumes_when_chunks_are_written_by_their_own_thread(monkeypatch):
+    """Outside a test transaction, a server database writes each chunk on a thread of its own while the
+    next is scored (CI runs this on MariaDB): the same checkpoints, duplicates and resume."""
+    threads = _crash_mid_file_then_resume(monkeypatch)
+    assert threads == ({"MainThread"} if connection.vendor == "sqlite" else {"file-writer"})
 
 
 def test_card_format_with_labels_and_a_custom_mapping(db):
@@ -199,3 +219,21 @@ def test_import_transactions_command_prints_a_summary(db, tmp_path, capsys):
         call_command("import_transactions", str(path), "--format", "expense")
     with pytest.raises(CommandError, match="is not field=COLUMN"):
         call_command("import_transactions", str(path), "--map", "amount")
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MySQL/MariaDB column collations")
+def test_identifier_columns_compare_as_bytes_on_mysql(db):
+    """Migration 0004 (fast index inserts); a later AlterField that forgot it would fail here."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, collation_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+            "AND table_name = 'transactions_transaction' AND column_name IN "
+            "('external_id', 'customer_ref', 'terminal_id', 'decision')"
+        )
+        assert {name: collation for name, collation in cursor.fetchall()} == dict.fromkeys(
+            ["external_id", "customer_ref", "terminal_id", "decision"], "utf8mb4_bin"
+        )
+    Transaction.objects.create(
+        source="file", kind="payment", customer_ref="c-1", amount=1, occurred_at="2026-03-04T10:00:00Z"
+    )
+    assert not Transaction.objects.filter(customer_ref="C-1").exists()  # exact ids, as on SQLite

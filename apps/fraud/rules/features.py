@@ -185,6 +185,16 @@ def cents_of(amount: Decimal) -> int:
     return int(cents)
 
 
+def _cents(amounts: list[Decimal]) -> np.ndarray:
+    """Amounts in whole cents. Through floats when every amount is a whole number of cents well
+    inside a float's exact range (checked on the result); otherwise one by one."""
+    as_float = np.fromiter(map(float, amounts), dtype=float, count=len(amounts)) * 100
+    cents = np.rint(as_float)
+    if len(amounts) and (np.abs(as_float - cents).max() > 1e-3 or np.abs(cents).max() > 2**50):
+        return np.array([cents_of(a) for a in amounts], dtype=np.int64)
+    return cents.astype(np.int64)
+
+
 @dataclass
 class Batch:
     """Transactions to work out the features of, as columns (they are also each other's history)."""
@@ -205,7 +215,7 @@ class Batch:
 
     def __post_init__(self) -> None:
         self.t = np.asarray(self.t, dtype=np.int64)
-        self.cents = np.array([cents_of(a) for a in self.amount], dtype=np.int64)
+        self.cents = _cents(self.amount)
         if self.fraud_at is None:
             self.fraud_at = np.full(len(self.t), NEVER, dtype=np.int64)
 
