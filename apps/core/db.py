@@ -7,6 +7,7 @@ import logging
 import random
 import re
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import OperationalError, connection
@@ -74,71 +75,100 @@ def db_datetimes(micros) -> list:
     return whole
 
 
-def insert_columns(model, rows: int, columns: dict, *, batch_size: int = 5000) -> None:
+def insert_columns(model, rows: int, columns: dict) -> None:
     """INSERT `rows` rows given column by column: `columns` maps each field name to a list of values as
     the database stores them (see `db_datetimes`; JSON as text) or to one value for every row. Fields
-    left out are NULL. One `executemany` per batch (multi-row INSERTs on MySQL/MariaDB) and no model
-    instance per row: the hot ingestion path. A test holds the stored rows equal to `bulk_create`'s."""
-    if not rows:
-        return
+    left out are NULL. No model instance per row: the hot ingestion path. A test holds the stored rows
+    equal to `bulk_create`'s."""
+    prepare_insert(model, rows, columns).run()
+
+
+@dataclass
+class PreparedInsert:
+    """An INSERT worked out (values converted and escaped) but not run: `run()` may be called later,
+    from another thread with its own connection to the same database."""
+
+    alias: str
+    sql: str = ""
+    table: list = field(default_factory=list)  # SQLite and others: executemany's rows
+    statements: list = field(default_factory=list)  # MySQL/MariaDB: whole multi-row INSERTs
+
+    def run(self, batch_size: int = 5000) -> None:
+        from django.db import connections
+
+        with connections[self.alias].cursor() as cursor:
+            for statement in self.statements:
+                cursor.execute(statement)
+            for start in range(0, len(self.table), batch_size):
+                cursor.executemany(self.sql, self.table[start : start + batch_size])
+
+
+def prepare_insert(model, rows: int, columns: dict) -> PreparedInsert:
+    """`insert_columns` up to the point of running: one `executemany` per batch, or on MySQL/MariaDB
+    multi-row INSERTs of about 1 MiB with the values escaped a column at a time."""
     from itertools import repeat
 
     from django.db import connections, router
 
-    conn = connections[router.db_for_write(model)]
+    alias = router.db_for_write(model)
+    if not rows:
+        return PreparedInsert(alias)
+    conn = connections[alias]
     ops = conn.ops
     fields = [model._meta.get_field(name) for name in columns]
     if any(isinstance(v, list) and len(v) != rows for v in columns.values()):
         raise ValueError("every column needs one value per row")
-    values = [v if isinstance(v, list) else repeat(v, rows) for v in columns.values()]
     names = ", ".join(ops.quote_name(f.column) for f in fields)
-    # Only quoted model metadata goes into the statement; every value is a bound parameter.
-    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    head = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({names})"
     if conn.vendor == "mysql":
-        _insert_mysql(conn, sql.partition(" VALUES ")[0], list(columns.values()), rows)
-        return
-    table = list(zip(*values, strict=False))  # the one-value columns repeat as far as the lists go
-    with conn.cursor() as cursor:
-        for start in range(0, rows, batch_size):
-            cursor.executemany(sql, table[start : start + batch_size])
+        return PreparedInsert(alias, statements=_mysql_statements(conn, head, list(columns.values()), rows))
+    values = [v if isinstance(v, list) else repeat(v, rows) for v in columns.values()]
+    # Only quoted model metadata goes into the statement; every value is a bound parameter.
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(fields))})"
+    return PreparedInsert(alias, sql=sql, table=list(zip(*values, strict=False)))  # one-value columns repeat
 
 
 _PLAIN = re.compile(r"[0-9A-Za-z _:.+-]*")  # nothing here can end a quoted MySQL string or escape in it
 _NUMBERS = re.compile(r"(?:-?[0-9]+(?:\.[0-9]+)?,)*")  # plain decimal numbers, each followed by a comma
 
 
-def _escaped(literal, values, rows: int) -> list[bytes]:
+def _escaped(literal, values, rows: int) -> list[str]:
     """One column's values as MySQL literals. A column of strings (or numbers) made only of plain
     characters (letters, digits, space and _:.+-, checked in one pass over the whole column) is quoted
     as it is; anything else goes through the driver's `literal()`, once per distinct value."""
+
+    def one(value) -> str:
+        return literal(value).decode(encoding)
+
+    encoding = literal.__self__.encoding
     if not isinstance(values, list):
-        return [literal(values)] * rows
+        return [one(values)] * rows
     kinds = set(map(type, values))
     if kinds <= {str}:
         if _PLAIN.fullmatch("".join(values)):
-            return [b"'" + v.encode() + b"'" for v in values]
+            return ["'" + v + "'" for v in values]
     elif kinds <= {int, Decimal}:
         text = list(map(str, values))
         if _NUMBERS.fullmatch(",".join(text) + ","):
-            return [v.encode() for v in text]
+            return text
     memo: dict = {}
-    return [memo[v] if v in memo else memo.setdefault(v, literal(v)) for v in values]
+    return [memo[v] if v in memo else memo.setdefault(v, one(v)) for v in values]
 
 
-def _insert_mysql(conn, head: str, columns: list, rows: int, statement_bytes: int = 1 << 20) -> None:
+def _mysql_statements(conn, head: str, columns: list, rows: int, statement_bytes: int = 1 << 20) -> list[bytes]:
     """MySQL/MariaDB: multi-row INSERTs of about 1 MiB, the values escaped a column at a time (see
-    `_escaped`) rather than one by one as the driver's executemany does, which is most of its time."""
+    `_escaped`) rather than one by one as the driver's executemany does, which is most of its time.
+    Every value in the text went through `_escaped`: the driver's own escaping, or checked plain."""
     conn.ensure_connection()
     literal = conn.connection.literal
     escaped = [_escaped(literal, values, rows) for values in columns]
-    tuples = [b"(" + b",".join(row) + b")" for row in zip(*escaped, strict=True)]
-    prefix = head.encode() + b" VALUES "
-    with conn.cursor() as cursor:
-        start = size = 0
-        for i, t in enumerate(tuples):
-            size += len(t) + 1
-            if size >= statement_bytes:
-                cursor.execute(prefix + b",".join(tuples[start : i + 1]))
-                start, size = i + 1, 0
-        if start < len(tuples):
-            cursor.execute(prefix + b",".join(tuples[start:]))
+    tuples = ["(" + ",".join(row) + ")" for row in zip(*escaped, strict=True)]
+    encoding = conn.connection.encoding
+    statements = []
+    start = size = 0
+    for i, t in enumerate(tuples):
+        size += len(t) + 1
+        if size >= statement_bytes or i == len(tuples) - 1:
+            statements.append(f"{head} VALUES {','.join(tuples[start : i + 1])}".encode(encoding))
+            start, size = i + 1, 0
+    return statements

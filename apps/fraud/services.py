@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.core.db import db_datetime, db_datetimes, insert_columns
+from apps.core.db import db_datetime, db_datetimes, prepare_insert
 from apps.core.services import audit_record, model_snapshot
 
 from . import selectors
@@ -139,22 +139,30 @@ def incoming_score(incoming: Incoming, state) -> Verdicts:
     return assess(state.features(batch), rules, selectors.rule_set_version(rules), load_active())
 
 
-def incoming_store(incoming: Incoming, verdicts: Verdicts) -> tuple[int, list[Alert]]:
-    """Insert scored transactions and their alerts in bulk: only the rows that raise an alert become
-    model instances (their ids are needed). Returns (rows stored, alerts). Call inside the caller's
-    transaction."""
+@dataclass
+class Storable:
+    """Scored transactions ready to write: the alerting rows as instances, the rest as a prepared
+    INSERT (`apps.core.db.PreparedInsert`)."""
+
+    rows: int
+    verdicts: Verdicts
+    alerting: list[int]
+    instances: list
+    insert: Any
+
+
+def incoming_prepare(incoming: Incoming, verdicts: Verdicts) -> Storable:
+    """Everything `incoming_store` writes, worked out without writing: the rows without an alert as
+    an INSERT of columns, the others as model instances (their ids are needed)."""
     from apps.transactions.models import Transaction
 
     batch = incoming.batch
-    if not len(batch):
-        return 0, []
     alerting = verdicts.alerting()
     txns = []
     for i in alerting:
         txn = incoming.instance(i)
         _apply(txn, verdicts, i)
         txns.append(txn)
-    Transaction.objects.bulk_create(txns, batch_size=2000)
     rest = np.ones(len(batch), dtype=bool)
     rest[alerting] = False
     keep = np.flatnonzero(rest)
@@ -163,7 +171,7 @@ def incoming_store(incoming: Incoming, verdicts: Verdicts) -> tuple[int, list[Al
     reasons = [json_of.get(id(r)) or json_of.setdefault(id(r), json.dumps(r)) for r in pick(verdicts.reasons)]
     now = timezone.now()
     stored: dict = {None: None}  # labels mostly share one time: convert each distinct one once
-    insert_columns(Transaction, len(keep), {
+    insert = prepare_insert(Transaction, len(keep), {
         "external_id": pick(incoming.external_id), "source": incoming.source, "kind": pick(batch.kind),
         "customer_ref": pick(batch.customer_ref), "terminal_id": pick(batch.terminal_id), "payee": pick(batch.payee),
         "amount": pick(batch.amount), "currency": pick(batch.currency), "occurred_at": db_datetimes(batch.t[keep]),
@@ -174,15 +182,26 @@ def incoming_store(incoming: Incoming, verdicts: Verdicts) -> tuple[int, list[Al
                         for v in pick(incoming.labelled_at)],
         "created_at": db_datetime(now),
     })  # fmt: skip
-    alerts = [_alert(txn, verdicts, i) for txn, i in zip(txns, alerting, strict=True)]
+    return Storable(len(batch), verdicts, alerting, txns, insert)
+
+
+def incoming_store(storable: Storable) -> tuple[int, list[Alert]]:
+    """Insert prepared transactions and their alerts in bulk. Returns (rows stored, alerts). Call
+    inside the caller's transaction."""
+    from apps.transactions.models import Transaction
+
+    Transaction.objects.bulk_create(storable.instances, batch_size=2000)
+    storable.insert.run()
+    alerts = [_alert(txn, storable.verdicts, i) for txn, i in zip(storable.instances, storable.alerting, strict=True)]
     Alert.objects.bulk_create(alerts, batch_size=2000)  # each alert's transaction now has its id
     alerts_raised(alerts)
-    return len(batch), alerts
+    return storable.rows, alerts
 
 
 def incoming_store_scored(incoming: Incoming, state) -> tuple[int, list[Alert]]:
-    """`incoming_score`, then `incoming_store`. Call inside the caller's transaction."""
-    return incoming_store(incoming, incoming_score(incoming, state))
+    """`incoming_score`, then `incoming_prepare` and `incoming_store`. Call inside the caller's
+    transaction."""
+    return incoming_store(incoming_prepare(incoming, incoming_score(incoming, state)))
 
 
 def transactions_store_scored(txns: list, state) -> tuple[int, list[Alert]]:

@@ -179,8 +179,8 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
 class _Prepared:
     """A chunk read, checked and scored: everything its one transaction will write."""
 
-    incoming: fraud_services.Incoming
-    verdicts: fraud_services.Verdicts
+    storable: fraud_services.Storable
+    external_ids: list[str]
     rejected: list[TransactionFileError]
     rows: int
 
@@ -224,13 +224,13 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], state
     record.rows_stored += len(incoming.batch)
     record.rows_rejected += len(rejected)
     record.alerts_raised += len(verdicts.alerting())
-    return _Prepared(incoming, verdicts, rejected, len(chunk))
+    return _Prepared(fraud_services.incoming_prepare(incoming, verdicts), incoming.external_id, rejected, len(chunk))
 
 
 def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]) -> None:
     """A chunk's rows, alerts, rejected rows and the file's checkpoint, in one database transaction."""
     with transaction.atomic():
-        fraud_services.incoming_store(prepared.incoming, prepared.verdicts)
+        fraud_services.incoming_store(prepared.storable)
         TransactionFileError.objects.bulk_create(sorted(prepared.rejected, key=lambda e: e.row_number))
         TransactionFile.objects.filter(pk=record_id).update(**checkpoint)
 
@@ -263,7 +263,7 @@ class _Writer:
         # Progress is reported when the chunk is committed, as it stood then (copy.copy: the record
         # itself moves on with the next chunk).
         self.pending = (self.pool.submit(_write_chunk, record.pk, prepared, checkpoint), copy.copy(record), progress)
-        self.in_flight_ids = {e for e in prepared.incoming.external_id if e}
+        self.in_flight_ids = {e for e in prepared.external_ids if e}
 
     def wait(self) -> None:
         if self.pending is not None:
