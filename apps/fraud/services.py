@@ -22,7 +22,7 @@ from .choices import RuleStatus, Severity
 from .models import Alert, Rule
 from .rules.conditions import ConditionError, evaluate, validate
 from .rules.engine import CompiledRule, decision_for, judge, severity_for
-from .rules.features import Batch, from_micros
+from .rules.features import Batch, from_micros, money_text
 
 RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", "status"]
 
@@ -174,7 +174,8 @@ def incoming_prepare(incoming: Incoming, verdicts: Verdicts) -> Storable:
     insert = prepare_insert(Transaction, len(keep), {
         "external_id": pick(incoming.external_id), "source": incoming.source, "kind": pick(batch.kind),
         "customer_ref": pick(batch.customer_ref), "terminal_id": pick(batch.terminal_id), "payee": pick(batch.payee),
-        "amount": pick(batch.amount), "currency": pick(batch.currency), "occurred_at": db_datetimes(batch.t[keep]),
+        "amount": money_text(batch.cents[keep]), "currency": pick(batch.currency),
+        "occurred_at": db_datetimes(batch.t[keep]),
         "location": pick(batch.location), "description": pick(batch.description), "score": pick(verdicts.score),
         "decision": pick(verdicts.decision), "reasons": reasons, "model_version": verdicts.model_version,
         "rule_set_version": verdicts.rule_set_version, "label": pick(incoming.label),

@@ -47,13 +47,48 @@ def _sha256(fileobj) -> str:
     return digest.hexdigest()
 
 
+def _raw(fileobj):
+    """The open file itself, not its wrappers (each wrapper adds a call per read)."""
+    raw = fileobj
+    while not isinstance(raw, io.IOBase) and hasattr(raw, "file"):
+        raw = raw.file
+    return raw
+
+
+def _count_rows(fileobj, block_size: int = 1 << 20) -> int:
+    """The file's rows after its header (blank lines skipped), proving on the way that all of it decodes
+    as UTF-8 (UnicodeDecodeError otherwise). Lines are counted in 1 MiB blocks; a file where lines and
+    rows may differ (a quote: a quoted field can hold a line break; a lone carriage return, a NUL or a
+    very long line) is counted by the csv reader instead, which raises csv.Error where it cannot read."""
+    raw = _raw(fileobj)
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    rows, carry, offset = 0, "", 0
+    for block in iter(lambda: raw.read(block_size), b""):
+        try:
+            text = carry + decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(
+                exc.encoding, exc.object, offset + exc.start, offset + exc.end, exc.reason
+            ) from exc
+        offset += len(block)
+        lines = text.split("\n")
+        carry = lines.pop()
+        whole = text[: len(text) - len(carry)]  # its "\r\n" pairs are complete
+        lone_cr = "\r" in whole.replace("\r\n", "")
+        longest = max(len(carry), *map(len, lines)) if lines else len(carry)
+        if '"' in text or "\0" in text or lone_cr or longest > 100_000:
+            return sum(map(bool, _text_rows(fileobj)))
+        rows += len(lines) - lines.count("") - lines.count("\r")
+    decoder.decode(b"", final=True)
+    rows += bool(carry.strip("\r"))
+    return max(rows - 1, 0)  # the header (a file starts with it: an empty first line is refused at upload)
+
+
 def _text_rows(fileobj) -> Iterator[list[str]]:
     """The file's rows after its header, as lists of fields; blank lines are skipped."""
     fileobj.seek(0)
-    raw = fileobj
-    while not isinstance(raw, io.IOBase) and hasattr(raw, "file"):  # read the open file itself, not its wrappers
-        raw = raw.file
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(_raw(fileobj), encoding="utf-8-sig", newline="")
     try:
         reader = csv.reader(text)
         next(reader, None)
@@ -148,7 +183,7 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     layout = layout_for(record.format, record.mapping)
     with record.file.open("rb") as fh:
         try:
-            total = sum(map(bool, _text_rows(fh)))  # also proves the whole file decodes before any write
+            total = _count_rows(fh)  # also proves the whole file decodes before any write
         except UnicodeDecodeError as exc:
             return _fail(record, f"The file is not UTF-8 text (byte {exc.start}); nothing was stored.")
         except csv.Error as exc:
@@ -210,10 +245,11 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], state
     now = timezone.now()
     incoming = fraud_services.Incoming(
         Batch(
-            np.array(columns["t"], dtype=np.int64), columns["amount"],
+            np.array(columns["t"], dtype=np.int64), None,
             columns["currency"], columns["kind"], columns["description"], columns["location"], columns["payee"],
             columns["terminal_id"], columns["customer_ref"],
             np.array([micros(now) if label == Label.FRAUD else NEVER for label in columns["label"]], dtype=np.int64),
+            np.array(columns["cents"], dtype=np.int64),
         ),
         Source.FILE, columns["external_id"], columns["label"], [now if label else None for label in columns["label"]],
     )  # fmt: skip

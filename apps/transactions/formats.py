@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -160,8 +161,9 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
 _LIMITS = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100, "description": 255}
 _CENT = Decimal("0.01")
 _TOO_LARGE = Decimal("1e16")
-COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "amount", "t",
+COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "cents", "t",
            "currency", "kind", "label")  # fmt: skip
+_PLAIN_AMOUNTS = re.compile(r"(?:[0-9]{1,13}(?:\.[0-9]{1,2})?\n)*")  # up to 13 digits, 2 decimals, one a line
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # in "YYYY-MM-DD HH:MM:SS"
 
@@ -230,6 +232,17 @@ def _amount(text: str) -> Decimal:
     return amount.quantize(_CENT)
 
 
+def _cents(texts: list[str], bad: bytearray) -> list[int]:
+    """Amounts in whole cents. A column of plain amounts ("1234.5") is converted through floats, exact
+    at up to 13 digits and 2 decimals; any other column value by value as `parse_row` reads it."""
+    if _PLAIN_AMOUNTS.fullmatch("\n".join(texts) + "\n" if texts else ""):
+        cents = np.rint(np.array(texts, dtype=float) * 100).astype(np.int64)
+        for k in np.flatnonzero(cents <= 0).tolist():
+            bad[k] = 1  # zero: parse_row says why
+        return cents.tolist()
+    return [0 if a is None else int(a.scaleb(2)) for a in _each(_amount, texts, bad)]
+
+
 def _label(text: str) -> str:
     text = text.lower()
     if text in _TRUE_LABELS:
@@ -283,7 +296,7 @@ def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[li
                     bad[k] |= len(v) > _LIMITS[f]
     for f in _LIMITS:
         fast.setdefault(f, [""] * n)
-    fast["amount"] = _each(_amount, column(layout.columns["amount"]), bad)
+    fast["cents"] = _cents(column(layout.columns["amount"]), bad)
     zone = timezone.get_current_timezone()
     fast["t"] = _times(column(layout.columns["occurred_at"]), zone, bad)
     kinds = set(TransactionKind.values)
@@ -297,7 +310,15 @@ def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[li
         fast["currency"] = [v.upper() or "USD" for v in column(layout.columns["currency"])]
         for k, v in enumerate(fast["currency"]):
             bad[k] |= len(v) != 3 or not v.isalpha()
-    fast["label"] = _each(_label, column(label_column), bad) if label_column else [""] * n
+    fast["label"] = [""] * n
+    if label_column:  # a label column holds a few distinct values: each is read once
+        labels = column(label_column)
+        distinct = list(set(labels))
+        named = dict(zip(distinct, _each(_label, distinct, bytearray(len(distinct))), strict=True))
+        fast["label"] = [named[v] for v in labels]
+        if None in named.values():
+            for k, v in enumerate(labels):
+                bad[k] |= named[v] is None
 
     if n == len(rows) and not any(bad):
         return fast, list(range(first_line, first_line + n)), []
@@ -330,7 +351,14 @@ def _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad):
         if errors:
             rejected.append((line, raw, errors))
             continue
-        data = {**blank, "currency": "USD", "label": "", **data, "t": _micros(data["occurred_at"])}
+        data = {
+            **blank,
+            "currency": "USD",
+            "label": "",
+            **data,
+            "t": _micros(data["occurred_at"]),
+            "cents": int(data["amount"].scaleb(2)),
+        }
         for name in COLUMNS:
             out[name].append(data[name])
         lines.append(line)

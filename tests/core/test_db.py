@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from apps.core.db import db_datetime, db_datetimes, insert_columns
-from apps.fraud.rules.features import micros
+from apps.fraud.rules.features import cents_of, micros, money_text
 from apps.transactions.models import Transaction
 
 REASONS = [{"rule": "night", "weight": 15, "explanation": "Between 22:00 and 06:00 «Ø»"}]
@@ -25,10 +25,11 @@ def _txn(external_id, when, account=None):
 
 
 def _columns(txn: Transaction) -> dict:
-    names = ["external_id", "source", "kind", "customer_ref", "terminal_id", "payee", "amount", "currency", "location",
+    names = ["external_id", "source", "kind", "customer_ref", "terminal_id", "payee", "currency", "location",
              "description", "score", "decision", "model_version", "rule_set_version", "label"]  # fmt: skip
     columns = {name: [getattr(txn, name)] for name in names}
     columns.update(
+        amount=money_text(np.array([cents_of(txn.amount)])),  # as file ingestion sends it: text from cents
         account=[txn.account_id], occurred_at=db_datetimes(np.array([micros(txn.occurred_at)])),
         labelled_at=[db_datetime(txn.labelled_at)], reasons=[json.dumps(txn.reasons)],
         created_at=db_datetime(txn.labelled_at),
@@ -64,6 +65,7 @@ def test_insert_columns_stores_awkward_text_exactly(db):
     awkward = ["it's", 'say "hi"', "back\\slash", "'); DROP TABLE transactions_transaction; --", "Ø «x»", "a\nb", ""]
     n = len(awkward)
     when = db_datetimes(np.array([micros(datetime(2026, 3, 4, 10, tzinfo=ZoneInfo("UTC")))] * n))
+    assert money_text(np.array([-295, 5, 0, 123456])) == ["-2.95", "0.05", "0.00", "1234.56"]
     insert_columns(Transaction, n, {
         "external_id": [f"ID-{i}" for i in range(n)], "source": "file", "kind": "payment", "customer_ref": awkward,
         "terminal_id": "", "payee": "", "amount": [Decimal("12.30"), Decimal("-1.05"), *[Decimal("1")] * (n - 2)],

@@ -1,5 +1,6 @@
 import csv
 import io
+import random
 import threading
 from unittest import mock
 
@@ -237,3 +238,26 @@ def test_identifier_columns_compare_as_bytes_on_mysql(db):
         source="file", kind="payment", customer_ref="c-1", amount=1, occurred_at="2026-03-04T10:00:00Z"
     )
     assert not Transaction.objects.filter(customer_ref="C-1").exists()  # exact ids, as on SQLite
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_rows_are_counted_as_the_csv_reader_reads_them(seed):
+    """The quick count (lines, in blocks) equals the csv reader's count of non-blank rows, whatever
+    the line endings, blank lines, last line, block edges; quotes fall back to the reader."""
+    rng = random.Random(seed)
+    lines = ["id,amount"] + [
+        rng.choice(["A1,5", "", " ", "B2,7", 'C3,"x\ny"', "Ø,9"]) for _ in range(rng.randint(0, 60))
+    ]
+    if seed % 3 == 0:
+        lines = [line for line in lines if '"' not in line]
+    ending = rng.choice(["\n", "\r\n"])
+    data = (ending.join(lines) + rng.choice(["", ending])).encode()
+    expected = sum(map(bool, files._text_rows(io.BytesIO(data))))
+    assert files._count_rows(io.BytesIO(data), block_size=rng.choice([1, 2, 3, 7, 64, 1 << 20])) == expected
+
+
+def test_counting_a_file_that_is_not_utf8_names_the_byte(db):
+    data = ("id,amount\n" + "A1,5\n" * 50).encode() + b"\xff\xfe,5\n"
+    with pytest.raises(UnicodeDecodeError) as caught:
+        files._count_rows(io.BytesIO(data), block_size=16)
+    assert caught.value.start == data.index(b"\xff")

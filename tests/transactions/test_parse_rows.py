@@ -66,7 +66,7 @@ def test_parse_rows_matches_parse_row(zone, fmt, settings):
     assert len(good) > 100 and len(want_rejected) > 20
     for k, data in enumerate(good):
         assert columns["t"][k] == _micros(data["occurred_at"]), lines[k]
-        assert columns["amount"][k] == data["amount"]
+        assert columns["cents"][k] == data["amount"] * 100
         assert columns["label"][k] == data.get("label", "")
         assert columns["kind"][k] == data["kind"]
         for name in ("external_id", "customer_ref", "terminal_id", "location", "description"):

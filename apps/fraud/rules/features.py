@@ -185,6 +185,26 @@ def cents_of(amount: Decimal) -> int:
     return int(cents)
 
 
+class DecimalsOfCents(Sequence):
+    """Amounts held as cents, read as Decimals (made when read: most rows never are)."""
+
+    def __init__(self, cents: np.ndarray) -> None:
+        self.cents = cents
+
+    def __len__(self) -> int:
+        return len(self.cents)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [Decimal(c).scaleb(-2) for c in self.cents[i].tolist()]
+        return Decimal(int(self.cents[i])).scaleb(-2)
+
+
+def money_text(cents: np.ndarray) -> list[str]:
+    """Cents as the decimal text of the amount ("-2.95"), as a database stores a Decimal's str()."""
+    return [f"{'-' if c < 0 else ''}{abs(c) // 100}.{abs(c) % 100:02d}" for c in cents.tolist()]
+
+
 def _cents(amounts: list[Decimal]) -> np.ndarray:
     """Amounts in whole cents. Through floats when every amount is a whole number of cents well
     inside a float's exact range (checked on the result); otherwise one by one."""
@@ -200,7 +220,7 @@ class Batch:
     """Transactions to work out the features of, as columns (they are also each other's history)."""
 
     t: np.ndarray
-    amount: list[Decimal]
+    amount: Sequence[Decimal] | None
     currency: list[str]
     kind: list[str]
     description: list[str]
@@ -209,13 +229,18 @@ class Batch:
     terminal_id: list[str]
     customer_ref: list[str]
     fraud_at: np.ndarray | None = None  # when each was labelled fraud (NEVER if not)
-    cents: np.ndarray = field(init=False)
+    cents: np.ndarray | None = None  # the amounts in cents, when the caller has them (then amount may be None)
     minute: np.ndarray = field(init=False)
     weekday: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.t = np.asarray(self.t, dtype=np.int64)
-        self.cents = _cents(self.amount)
+        if self.cents is None:
+            self.cents = _cents(self.amount)
+        else:
+            self.cents = np.asarray(self.cents, dtype=np.int64)
+            if self.amount is None:
+                self.amount = DecimalsOfCents(self.cents)
         if self.fraud_at is None:
             self.fraud_at = np.full(len(self.t), NEVER, dtype=np.int64)
 
