@@ -157,17 +157,20 @@ class FeatureState:
     def seed(self, customer_refs: Iterable[str], terminal_ids: Iterable[str], since: datetime) -> None:
         from apps.transactions.models import Transaction
 
-        new_c = {c for c in customer_refs if c} - self._seeded_customers
-        new_t = {t for t in terminal_ids if t} - self._seeded_terminals
-        if new_c:
-            rows = Transaction.objects.filter(customer_ref__in=new_c, occurred_at__gte=since - CUSTOMER_WINDOW)
+        new_c = sorted({c for c in customer_refs if c} - self._seeded_customers)
+        new_t = sorted({t for t in terminal_ids if t} - self._seeded_terminals)
+        # 200 keys a query: past that MariaDB estimates an IN list from statistics and may scan the table.
+        for start in range(0, len(new_c), 200):
+            part = new_c[start : start + 200]
+            rows = Transaction.objects.filter(customer_ref__in=part, occurred_at__gte=since - CUSTOMER_WINDOW)
             self.customers.add(self._events(list(rows.values("customer_ref", *HISTORY_FIELDS)), "customers"))
-            self._seeded_customers |= new_c
-        if new_t:
-            horizon = since - TERMINAL_DELAY - TERMINAL_WINDOW
-            rows = Transaction.objects.filter(terminal_id__in=new_t, occurred_at__gte=horizon)
+        self._seeded_customers.update(new_c)
+        horizon = since - TERMINAL_DELAY - TERMINAL_WINDOW
+        for start in range(0, len(new_t), 200):
+            part = new_t[start : start + 200]
+            rows = Transaction.objects.filter(terminal_id__in=part, occurred_at__gte=horizon)
             self.terminals.add(self._events(list(rows.values("customer_ref", *HISTORY_FIELDS)), "terminals"))
-            self._seeded_terminals |= new_t
+        self._seeded_terminals.update(new_t)
 
     def _events(self, rows: list[dict[str, Any]], side: str) -> Events:
         batch = Batch(

@@ -35,6 +35,7 @@ from .formats import Layout, layout_for, missing_columns, parse_rows
 from .models import Transaction, TransactionFile, TransactionFileError
 
 CHUNK_ROWS = 20000
+IN_LIST = 200  # values per IN (...) look-up: see _stored_ids
 Progress = Callable[[TransactionFile], None]
 
 
@@ -326,14 +327,16 @@ class _Writer:
 
 
 def _stored_ids(ids: list[str]) -> set[str]:
-    """Which of these transaction ids a file already stored (one indexed query per 1,000 ids; plain SQL,
-    as preparing thousands of parameters through the ORM costs more than the query)."""
+    """Which of these transaction ids a file already stored: one indexed query per 200 ids (plain SQL,
+    as preparing thousands of parameters through the ORM costs more than the query). Past 200 values
+    (`eq_range_index_dive_limit`) MariaDB estimates an IN list from index statistics and, on a table
+    of a million rows, chose to scan it all: 0.76 s a query instead of 1 ms."""
     from django.db import connection
 
     found: set[str] = set()
     table = connection.ops.quote_name(Transaction._meta.db_table)
-    for start in range(0, len(ids), 1000):
-        part = ids[start : start + 1000]
+    for start in range(0, len(ids), IN_LIST):
+        part = ids[start : start + IN_LIST]
         marks = ", ".join(["%s"] * len(part))
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT external_id FROM {table} WHERE source = %s AND external_id IN ({marks})",  # noqa: S608
