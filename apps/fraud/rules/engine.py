@@ -48,7 +48,10 @@ def judge(columns, rules: list[CompiledRule]) -> tuple[np.ndarray, list[list[dic
     weights = np.array([rules[i].weight for i in order], dtype=np.int64)
     score = np.minimum(100, fired.astype(np.int64) @ weights) if rules else np.zeros(n, dtype=np.int64)
     # Rows that fired the same rules share one list: one list per distinct pattern of rules.
-    patterns, which = np.unique(fired, axis=0, return_inverse=True) if n else (fired, np.zeros(0, dtype=np.int64))
+    if n > 1:
+        patterns, which = np.unique(fired, axis=0, return_inverse=True)
+    else:  # one transaction (the API): nothing to share
+        patterns, which = fired, np.zeros(n, dtype=np.int64)
     shared = [
         [{"type": "rule", "rule": rules[i].code, "version": rules[i].version, "weight": rules[i].weight,
           "explanation": rules[i].explanation} for j, i in enumerate(order) if pattern[j]]

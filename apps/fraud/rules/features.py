@@ -10,6 +10,7 @@ dict (`Columns.row`) carry the same Python types as before: Decimal money, int c
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,15 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _hour_offset(tz: ZoneInfo, hour: int) -> int | None:
+    """The zone's UTC offset (µs) through an hour since 1970, or None if it changes within it."""
+    first = datetime.fromtimestamp(hour * 3600, tz).utcoffset()
+    if datetime.fromtimestamp(hour * 3600 + 3599, tz).utcoffset() != first:
+        return None
+    return first // _US
+
+
 def local_clock(t: np.ndarray, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
     """(minute of the day, weekday) in `tz` of each time (µs since 1970). The zone's offset is looked
     up once per distinct hour; an hour with a change of offset inside it is looked up per row."""
@@ -112,14 +122,14 @@ def local_clock(t: np.ndarray, tz: ZoneInfo) -> tuple[np.ndarray, np.ndarray]:
         per_hour = np.empty(len(hours), dtype=np.int64)
         mixed = []
         for i, h in enumerate(hours.tolist()):
-            first = datetime.fromtimestamp(h * 3600, tz).utcoffset()
-            last = datetime.fromtimestamp(h * 3600 + 3599, tz).utcoffset()
-            per_hour[i] = first // _US
-            if first != last:
+            offset = _hour_offset(tz, h)
+            if offset is None:
                 mixed.append(i)
-        offsets = per_hour[inverse]
+            else:
+                per_hour[i] = offset
+        offsets = per_hour[inverse.reshape(-1)]
         for i in mixed:
-            for row in np.flatnonzero(inverse == i).tolist():
+            for row in np.flatnonzero(inverse.reshape(-1) == i).tolist():
                 moment = _EPOCH + timedelta(microseconds=int(t[row]))
                 offsets[row] = moment.astimezone(tz).utcoffset() // _US
     local = t + offsets
