@@ -366,12 +366,18 @@ class Columns:
     def __init__(self, batch: Batch, data: dict[str, np.ndarray]) -> None:
         self.batch, self.data = batch, data
         self._values: dict[str, list] = {}
+        self._numbers: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.batch)
 
     def number(self, name: str) -> np.ndarray:
-        """A feature as floats (NaN where it is empty), for comparisons and the model."""
+        """A feature as floats (NaN where it is empty), for comparisons and the model (worked out once)."""
+        if name not in self._numbers:
+            self._numbers[name] = self._number(name)
+        return self._numbers[name]
+
+    def _number(self, name: str) -> np.ndarray:
         if name == "amount":
             return self.batch.cents / 100
         if name == _AVG:
