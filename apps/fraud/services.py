@@ -134,8 +134,9 @@ def incoming_score(incoming: Incoming, state) -> Verdicts:
 
     batch = incoming.batch
     rules = selectors.active_rules()
-    if len(batch):
-        state.seed(set(batch.customer_ref), set(batch.terminal_id), from_micros(int(batch.t.min())))
+    if not len(batch):  # every row of a chunk rejected: nothing to score (nor to predict on)
+        return Verdicts([], [], [], [], selectors.rule_set_version(rules), "")
+    state.seed(set(batch.customer_ref), set(batch.terminal_id), from_micros(int(batch.t.min())))
     return assess(state.features(batch), rules, selectors.rule_set_version(rules), load_active())
 
 

@@ -12,6 +12,7 @@ from apps.fraud.ml.training import TrainingError, train
 from apps.fraud.models import ModelVersion
 from apps.fraud.tasks import train_if_new_labels
 from apps.transactions import services as txn_services
+from apps.transactions.models import Transaction
 from apps.transactions.simulator import simulate
 
 START = date(2026, 1, 1)
@@ -100,3 +101,27 @@ def test_train_command_prints_json_metrics(history, capsys):
 def test_the_scheduler_retrains_only_when_enough_labels_arrived(db, settings):
     settings.MODEL_RETRAIN_MIN_NEW_LABELS = 10
     assert train_if_new_labels() == {"trained": False, "new_labels": 0}
+
+
+def test_a_file_is_scored_by_the_model_even_when_a_chunk_is_all_rejected(history, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.transactions import files
+
+    model = train(**WINDOWS, seed=2)
+    registry._cache.clear()
+    monkeypatch.setattr(files, "CHUNK_ROWS", 2)
+    text = "transaction_id,timestamp,customer_id,terminal_id,amount\n" + (
+        "F1,2026-02-06 12:00:00,C000001,T000001,20.00\nF2,2026-02-06 12:05:00,C000001,T000001,950.00\n"
+        "F3,2026-02-06 12:10:00,C000001,T000001,zero\nF4,not a time,C000001,T000001,5.00\n"  # a chunk all rejected
+        "F5,2026-02-06 12:20:00,C000002,T000002,30.00\n"
+    )
+    upload = SimpleUploadedFile("cards.csv", text.encode(), "text/csv")
+    record = files.transaction_file_create(actor=None, upload=upload, fmt="card", process_now=True)
+    record = files.transaction_file_process(file_id=record.pk)
+    assert (record.status, record.rows_stored, record.rows_rejected) == ("done", 3, 2)
+    stored = Transaction.objects.filter(external_id__in=["F1", "F2", "F5"])
+    assert {t.model_version for t in stored} == {model.version}
+    spike = stored.get(external_id="F2")
+    assert spike.decision != "approve"
+    assert next(r for r in spike.reasons if r["type"] == "model")["top_features"]
