@@ -142,7 +142,7 @@ class FeatureState:
     many transactions in a row (back-tests, file ingestion, training) with the same `compute_batch`
     as a single transaction.
 
-    `seed()` loads the stored history of customers and terminals not seen yet, in one query each;
+    `seed()` loads the stored history of customers and terminals not seen yet, 200 keys a query;
     callers that stream all history from the start (back-tests) need not seed.
     """
 
