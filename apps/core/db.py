@@ -6,9 +6,11 @@ import functools
 import logging
 import random
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 
 from django.db import OperationalError, connection
 
@@ -91,14 +93,19 @@ class PreparedInsert:
     alias: str
     sql: str = ""
     table: list = field(default_factory=list)  # SQLite and others: executemany's rows
-    statements: list = field(default_factory=list)  # MySQL/MariaDB: whole multi-row INSERTs
+    statements: list = field(default_factory=list)  # whole INSERTs: MySQL/MariaDB text, SQLite (sql, params)
 
     def run(self, batch_size: int = 5000) -> None:
         from django.db import connections
 
-        with connections[self.alias].cursor() as cursor:
+        conn = connections[self.alias]
+        with conn.cursor() as cursor:
             for statement in self.statements:
-                cursor.execute(statement)
+                if isinstance(statement, tuple):  # SQLite, already in its own "?" style: Django's
+                    with conn.wrap_database_errors:  # rewrite of "%s" would cost ms per statement
+                        sqlite3.Cursor.execute(cursor.cursor, *statement)
+                else:
+                    cursor.execute(statement)
             for start in range(0, len(self.table), batch_size):
                 cursor.executemany(self.sql, self.table[start : start + batch_size])
 
@@ -123,9 +130,30 @@ def prepare_insert(model, rows: int, columns: dict) -> PreparedInsert:
     if conn.vendor == "mysql":
         return PreparedInsert(alias, statements=_mysql_statements(conn, head, list(columns.values()), rows))
     values = [v if isinstance(v, list) else repeat(v, rows) for v in columns.values()]
+    table = list(zip(*values, strict=False))  # one-value columns repeat
+    if conn.vendor == "sqlite":
+        return PreparedInsert(alias, statements=_sqlite_statements(conn, head, table, len(fields)))
     # Only quoted model metadata goes into the statement; every value is a bound parameter.
     sql = f"{head} VALUES ({', '.join(['%s'] * len(fields))})"
-    return PreparedInsert(alias, sql=sql, table=list(zip(*values, strict=False)))  # one-value columns repeat
+    return PreparedInsert(alias, sql=sql, table=table)
+
+
+def _sqlite_statements(conn, head: str, table: list[tuple], width: int) -> list[tuple[str, list]]:
+    """SQLite: multi-row INSERTs with as many rows as its bound-parameter limit allows (32,766 values
+    since 3.32), every value a parameter. The driver binds them in one C loop and lets go of the GIL
+    while SQLite inserts the rows, so a writer thread overlaps the next chunk's scoring; executemany
+    instead takes the GIL back for every row. Statements of full size share one text, which the
+    driver compiles once per connection."""
+    conn.ensure_connection()
+    limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, limit // width)
+    one = "(" + ",".join(["?"] * width) + ")"
+    statements = []
+    for start in range(0, len(table), per):
+        part = table[start : start + per]
+        # Only quoted model metadata goes into the statement; every value is a bound parameter.
+        statements.append((f"{head} VALUES {','.join([one] * len(part))}", list(chain.from_iterable(part))))
+    return statements
 
 
 _PLAIN = re.compile(r"[0-9A-Za-z _:.+-]*")  # nothing here can end a quoted MySQL string or escape in it

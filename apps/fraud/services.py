@@ -214,10 +214,22 @@ def transactions_store_scored(txns: list, state) -> tuple[int, list[Alert]]:
 def transaction_store_scored(txn) -> Alert | None:
     """Score one unsaved transaction against its history in the database, then insert it and its
     alert (one INSERT each). Call inside the caller's transaction."""
+    return transaction_store(txn, transaction_score(txn))
+
+
+def transaction_score(txn) -> Verdicts:
+    """The verdict on one unsaved transaction, its history read from the database. Reads only: the
+    API scores before it opens its write transaction (on SQLite that transaction holds the database's
+    one write lock, which the other workers then wait for)."""
     from .ml.registry import load_active
 
     rules = selectors.active_rules()
-    verdicts = assess(selectors.features_from_db(txn), rules, selectors.rule_set_version(rules), load_active())
+    return assess(selectors.features_from_db(txn), rules, selectors.rule_set_version(rules), load_active())
+
+
+def transaction_store(txn, verdicts: Verdicts) -> Alert | None:
+    """Insert one scored transaction and, if it alerts, its alert (gathered into a case). Call inside
+    the caller's transaction."""
     _apply(txn, verdicts, 0)
     txn.save()
     alert = None

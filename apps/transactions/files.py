@@ -273,17 +273,19 @@ def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]
 
 
 class _Writer:
-    """Writes chunks in order. On a server database, outside a caller's transaction, a chunk is
-    written by a thread of its own (its own connection) while the next one is read and scored: the
-    driver waits for the server without holding the GIL, so the two overlap. SQLite's driver takes
-    the GIL back after every row, so there (and inside a transaction, e.g. tests) chunks are written
-    in turn. At most one chunk is in flight; a failed write stops the file at the last whole chunk."""
+    """Writes chunks in order. Outside a caller's transaction, a chunk is written by a thread of its
+    own (its own connection) while the next one is read and scored: the driver waits for the server,
+    or SQLite inserts a whole multi-row statement, without holding the GIL, so the two overlap (a
+    SQLite file is in WAL mode: the scoring side's reads go on meanwhile). Inside a transaction (and
+    on an in-memory SQLite database, the tests') chunks are written in turn. At most one chunk is in
+    flight; a failed write stops the file at the last whole chunk."""
 
     def __init__(self) -> None:
         from django.db import connection
 
         self.pool = None
-        if connection.vendor != "sqlite" and not connection.in_atomic_block:
+        threaded = connection.vendor != "sqlite" or not connection.is_in_memory_db()
+        if threaded and not connection.in_atomic_block:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="file-writer")
         self.pending = None
         self.in_flight_ids: set[str] = set()

@@ -198,21 +198,24 @@ def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, referen
 # ------------------------------------------------------------------------------ ingestion
 @retry_on_deadlock
 def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
-    """Store and score one transaction reported by an integration. `data` is validated input."""
+    """Score and store one transaction reported by an integration. `data` is validated input. It is
+    scored first (reads), then stored with its alert in one short write transaction; inside a
+    caller's transaction (a batch) it sees the rows stored before it."""
     from . import selectors
 
+    customer = Customer.objects.filter(external_id=data.get("customer_ref") or "").first()
+    account = selectors.account_by_number(data["account_number"]) if data.get("account_number") else None
+    txn = Transaction(
+        source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer=customer, account=account,
+        external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
+        terminal_id=data.get("terminal_id", ""), payee=data.get("payee", ""), amount=money(data["amount"]),
+        currency=(data.get("currency") or "USD").upper(), occurred_at=data["occurred_at"],
+        location=data.get("location", ""), description=data.get("description", ""),
+        label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
+    )  # fmt: skip
+    verdicts = fraud_services.transaction_score(txn)
     with transaction.atomic():
-        customer = Customer.objects.filter(external_id=data.get("customer_ref") or "").first()
-        account = selectors.account_by_number(data["account_number"]) if data.get("account_number") else None
-        txn = Transaction(
-            source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer=customer, account=account,
-            external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
-            terminal_id=data.get("terminal_id", ""), payee=data.get("payee", ""), amount=money(data["amount"]),
-            currency=(data.get("currency") or "USD").upper(), occurred_at=data["occurred_at"],
-            location=data.get("location", ""), description=data.get("description", ""),
-            label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
-        )  # fmt: skip
-        fraud_services.transaction_store_scored(txn)
+        fraud_services.transaction_store(txn, verdicts)
     return txn
 
 

@@ -6,11 +6,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.core.models import AuditEvent
-from apps.fraud import services
+from apps.fraud import selectors, services
 from apps.fraud.models import Alert, Rule
 from apps.fraud.rules.conditions import ConditionError, validate
 from apps.fraud.rules.features import Current, Event, compute
 from apps.transactions import services as txn_services
+from apps.transactions.models import Transaction
 
 UTC_TZ = ZoneInfo("UTC")
 
@@ -48,6 +49,28 @@ def test_the_high_case_explains_itself(db):
     assert [r["rule"] for r in txn.reasons] == ["large-amount", "risky-keywords", "night-time"]
     assert txn.reasons[0]["explanation"] == "Amount above 10,000"
     assert txn.rule_set_version.startswith("rs-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_transaction_is_scored_before_its_write_transaction_opens(monkeypatch):
+    """On SQLite a write transaction holds the database's one write lock, which every other worker
+    waits for: the history is read and scored first, and only the INSERTs are in the transaction.
+    Inside a batch (the caller's transaction) each row still sees the rows stored before it."""
+    from django.db import connection
+
+    real, seen = services.transaction_score, []
+
+    def score(txn):  # whether a transaction is open, and the customer's count over the day before
+        seen.append((connection.in_atomic_block, selectors.features_from_db(txn).row(0)["cust_count_1d"]))
+        return real(txn)
+
+    monkeypatch.setattr(services, "transaction_score", score)
+    first = _ingest(amount="40.00", external_id="A1")
+    assert (seen, Transaction.objects.filter(pk=first.pk, score=first.score).exists()) == ([(False, 0)], True)
+    when = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+    rows = [{"customer_ref": "E-7", "amount": "50.00", "occurred_at": when + timedelta(minutes=i)} for i in range(2)]
+    txn_services.transaction_ingest_batch(actor=None, rows=rows)
+    assert seen[1:] == [(True, 1), (True, 2)]  # each row of the batch counted the ones stored before it
 
 
 # ---------------------------------------------------------------- features

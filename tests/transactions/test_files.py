@@ -261,3 +261,53 @@ def test_counting_a_file_that_is_not_utf8_names_the_byte(db):
     with pytest.raises(UnicodeDecodeError) as caught:
         files._count_rows(io.BytesIO(data), block_size=16)
     assert caught.value.start == data.index(b"\xff")
+
+
+_FILE_DATABASE_RUN = """
+import json, sys, threading
+import django
+django.setup()
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from apps.transactions import files
+from apps.transactions.models import Transaction
+call_command("migrate", verbosity=0)
+files.CHUNK_ROWS = 7
+real, threads = files._write_chunk, set()
+def write_chunk(*args):
+    threads.add(threading.current_thread().name.split("_")[0])
+    return real(*args)
+files._write_chunk = write_chunk
+text = "transaction_id,employee_id,amount,location,description,timestamp\\n" + "".join(
+    f"R{i},E{i % 4},{10 + i}.25,Oslo,Taxi,2026-03-04 09:{i:02d}:00\\n" for i in range(40)
+) + "R3,E1,99.00,Oslo,Taxi,2026-03-04 10:00:00\\nR40,E1,twelve,Oslo,Taxi,2026-03-04 10:01:00\\n"
+record = files.transaction_file_create(actor=None, upload=SimpleUploadedFile("t.csv", text.encode()),
+                                       fmt="expense", process_now=True)
+seen = []
+record = files.transaction_file_process(file_id=record.pk, progress=lambda r: seen.append(r.rows_done))
+rows = list(Transaction.objects.order_by("occurred_at").values_list("external_id", "amount", "customer_ref"))
+print(json.dumps({"threads": sorted(threads), "seen": seen, "status": record.status,
+                  "stored": record.rows_stored, "rejected": record.rows_rejected,
+                  "rows": [[e, str(a), c] for e, a, c in rows]}))
+"""
+
+
+def test_on_the_embedded_database_a_file_is_written_by_its_own_thread(tmp_path):
+    """`make run`'s SQLite file (not the test suite's in-memory database): chunks are written by a
+    thread of their own while the next is scored, and everything lands in order, once."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("DJANGO_ALLOW_ASYNC")}
+    env.update(DJANGO_SETTINGS_MODULE="chequecloud.settings.test", CHEQUECLOUD_VAR_DIR=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", _FILE_DATABASE_RUN], cwd=files.settings.BASE_DIR, env=env,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["threads"] == ["file-writer"]
+    assert result["seen"] == [7, 14, 21, 28, 35, 42]  # each chunk's progress once it was committed
+    assert (result["status"], result["stored"], result["rejected"]) == ("done", 40, 2)
+    assert result["rows"] == [[f"R{i}", f"{10 + i}.25", f"E{i % 4}"] for i in range(40)]
