@@ -1,10 +1,12 @@
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 
 from apps.core.models import AuditEvent
 from apps.transactions import selectors, services
@@ -75,12 +77,14 @@ def test_loan_disbursement_and_repayment(customer, checking, supervisor):
         services.loan_repay(actor=supervisor, loan=loan, source=checking, amount="3800.01")
 
 
-def test_review_is_posted_with_an_alert_and_block_is_recorded_but_not_posted(checking, supervisor):
+def test_review_is_posted_with_an_alert_and_block_is_recorded_but_not_posted(checking, supervisor, monkeypatch):
     from apps.fraud.models import Alert, Rule
 
+    # A Wednesday afternoon: on a weekend night the night-time and weekend rules would add 20 and block.
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 18, 14, 30, tzinfo=UTC))
     services.ledger_deposit(actor=supervisor, account=checking, amount="50000")
     review = services.ledger_withdraw(actor=supervisor, account=checking, amount="12000", description="gift cards")
-    assert review.decision == "review" and review.journal is not None  # 50 + 25 (+ maybe night/weekend)
+    assert (review.decision, review.score) == ("review", 75) and review.journal is not None  # 50 + 25
     assert Alert.objects.filter(transaction=review).exists()
     assert _balance(checking) == Decimal("38000.00")
 
