@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP_OS := var/.os-deps
 STAMP_PY := $(VENV)/.requirements-installed
+STAMP_TRAIN := $(VENV)/.train-requirements-installed
 STAMP_JS := frontend/node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -25,6 +26,11 @@ $(VENV)/bin/python:
 
 $(STAMP_PY): $(STAMP_OS) $(VENV)/bin/python requirements/base.txt requirements/local.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
+	@touch $@
+
+# The suite also checks the MICR reader's training code, which needs PyTorch (requirements/train.txt).
+$(STAMP_TRAIN): $(STAMP_PY) requirements/train.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/train.txt
 	@touch $@
 
 $(STAMP_JS): frontend/package.json frontend/package-lock.json
@@ -55,7 +61,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install install-browser lint
+test: install install-browser $(STAMP_TRAIN) lint
 	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -25,15 +25,14 @@ def edit_distance(a: str, b: str) -> int:
 def main() -> None:
     setup("micr")
     from apps.cheques.management.commands.train_micr import DEFAULT_DATA
-    from apps.cheques.micr import layouts, reader, training
-    from apps.cheques.micr.model import shipped
+    from apps.cheques.micr import ctc, ctc_training, layouts, reader
     from apps.cheques.validation import aba_checksum_ok
 
     if not DEFAULT_DATA.is_dir():
         print(f"micr: skipped, no data at {DEFAULT_DATA}")
         return
-    _, held_out = training.split(training.load(DEFAULT_DATA))
-    model = shipped()
+    _, held_out = ctc_training.split(ctc_training.load(DEFAULT_DATA))
+    model = ctc.shipped()
     from django.conf import settings
 
     threshold = settings.CHEQUE_MIN_CONFIDENCE["micr"]
@@ -41,8 +40,7 @@ def main() -> None:
     routed = routing_exact = checksum_misreads = 0
     started = time.perf_counter()
     for s in held_out:
-        cands, probs = reader.scores(s.line, model)
-        read = reader.decode(s.line, cands, probs)
+        read = reader.read_line(s.ink, model)
         text = read.text
         exact += text == s.text
         if read.confidence >= threshold:
@@ -61,7 +59,7 @@ def main() -> None:
                 checksum_misreads += 1
     seconds = time.perf_counter() - started
     n = len(held_out)
-    print(f"micr: {n} held-out lines ({chars} characters), {seconds / n * 1000:.1f} ms per line")
+    print(f"micr: {n} held-out lines ({chars} characters), {seconds / n * 1000:.1f} ms per line (read and scored)")
     print(f"micr: exact line {exact / n:.1%}  character error {errors / chars:.2%}")
     print(f"micr: routing exact {routing_exact}/{routed} = {routing_exact / max(1, routed):.1%}  "
           f"checksum-valid misreads {checksum_misreads}")  # fmt: skip

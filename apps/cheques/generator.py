@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from .micr import layouts
-from .micr.model import MODEL_PATH
+from .micr.model import GLYPHS_PATH
 from .words import amount_to_words
 
 WIDTH, HEIGHT = 1500, 680  # 6 in x 2.75 in at 250 dpi
@@ -65,7 +65,7 @@ def _available(names: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def _glyphs() -> dict[str, list[np.ndarray]]:
     sheet: dict[str, list[np.ndarray]] = {}
-    with np.load(MODEL_PATH.with_name("glyphs.npz"), allow_pickle=False) as data:
+    with np.load(GLYPHS_PATH, allow_pickle=False) as data:
         for key in data.files:
             sheet.setdefault(key[0], []).append(data[key])
     return sheet

@@ -5,6 +5,7 @@ real Tesseract."""
 from __future__ import annotations
 
 import json
+import random
 from decimal import Decimal
 from io import BytesIO
 
@@ -14,8 +15,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from apps.cheques import generator, reading, services
-from apps.cheques.micr import layouts, reader, segment, training
-from apps.cheques.micr.model import MODEL_PATH, Model
+from apps.cheques.micr import ctc, ctc_training, layouts, reader, segment, training
 from apps.cheques.models import Cheque
 from apps.fraud.models import Alert
 
@@ -55,11 +55,13 @@ def test_micr_lines_are_parsed_by_symbol_for_each_country(text, country, routing
     assert layouts.display("A1B2C3D") == "⑆1⑇2⑈3⑉"
 
 
-def test_the_shipped_model_loads_as_plain_arrays_and_gives_probabilities():
-    with np.load(MODEL_PATH, allow_pickle=False) as data:  # no pickle: loading runs no code
-        assert "m0_w0" in data.files and int(data["members"]) >= 1
-    probs = Model.load().probabilities(np.random.default_rng(0).random((5, segment.GLYPH_W * segment.GLYPH_H + 5)))
-    assert probs.shape == (5, 15) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+def test_the_shipped_reader_loads_as_plain_arrays_and_gives_probabilities():
+    with np.load(ctc.MODEL_PATH, allow_pickle=False) as data:  # no pickle: loading runs no code
+        assert {f"{name}.weight" for name, _ in ctc.LAYERS} <= set(data.files)
+    image = ctc.line_image(segment.binarize(generator.draw_micr("A0313 0046 5A", 40, random.Random(1))))
+    probs = ctc.shipped().probabilities(image)
+    assert probs.shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
+    assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
 
 
 def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():
@@ -73,42 +75,79 @@ def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():
                                                                        g.truth["serial"])  # fmt: skip
 
 
-def test_a_reader_that_leaves_ink_unread_does_not_claim_confidence():
+def test_a_smudged_character_is_not_read_with_confidence():
     g = generator.generate(4, country="us", clean=True)
     ink = reader.locate(segment.binarize(g.front))
-    line = segment.prepare(ink)
-    cands, probs = reader.scores(line, Model.load())
-    full = reader.decode(line, cands, probs)
-    middle = len(line.blobs) // 2
-    probs = probs.copy()
-    for k, (a, b) in enumerate(cands):  # make one digit unreadable: every reading of it is "reject"
-        if a <= middle <= b:
-            probs[k] = 0.0
-            probs[k, -1] = 1.0
-    damaged = reader.decode(line, cands, probs)
-    assert len(damaged.text) < len(full.text)
-    assert damaged.left_out and damaged.confidence < 0.95 <= full.confidence
+    clean = reader.read_line(ink)
+    columns = np.flatnonzero(ink.any(axis=0))
+    middle = (columns[0] + columns[-1]) // 2
+    smudged = ink.copy()
+    smudged[:, middle - 6 : middle + 6] = True  # a bar of ink across a character, as a pen stroke leaves
+    read = reader.read_line(smudged)
+    assert read.text != clean.text or read.confidence < 0.95
+    assert read.confidence < 0.95 <= clean.confidence
 
 
-def test_training_learns_to_read_lines_from_their_text_alone(tmp_path):
-    """The training code end to end on lines drawn from the glyph sheet: only the line's text is given;
-    alignment finds the characters. Trained on 60 lines, it reads 20 others almost perfectly."""
-    import random
-
-    rng = random.Random(7)
-    for i in range(80):
-        text = "".join(rng.choice("0123456789ABCD") for _ in range(rng.randint(10, 18)))
-        line = generator.draw_micr(" ".join(text[k : k + 4] for k in range(0, len(text), 4)), rng.randint(34, 44), rng)
+def _drawn_lines(folder, count: int, seed: int):
+    """MICR lines drawn from the glyph sheet, saved as the real data set is: a TIFF and its text."""
+    rng = random.Random(seed)
+    for i in range(count):
+        text = "".join(rng.choice("0123456789ABCD") for _ in range(rng.randint(4, 8)))
+        line = generator.draw_micr(text, rng.randint(34, 44), rng)
         padded = Image.new("L", (line.width + 40, line.height + 16), 255)
         padded.paste(line, (20, 8))
-        padded.save(tmp_path / f"line-{i:03d}.tif")
-        (tmp_path / f"line-{i:03d}.gt.txt").write_text(text)
+        padded.save(folder / f"line-{i:03d}.tif")
+        (folder / f"line-{i:03d}.gt.txt").write_text(text)
+
+
+def test_the_reader_gives_what_the_training_network_gives():
+    """The shipped arrays are read with numpy; the network they come from runs in PyTorch. Both give
+    the same probabilities for the same line (here a network fresh from its random start)."""
+    torch = pytest.importorskip("torch", reason="requirements/train.txt (make test installs it)")
+    import torch.nn.functional as F
+
+    torch.manual_seed(3)
+    network = ctc_training._network().eval()
+    image = ctc.line_image(segment.binarize(generator.draw_micr("C001974C A122", 38, random.Random(2))))
+    with torch.no_grad():
+        padded = np.pad(image, ((0, 0), (0, -image.shape[1] % ctc.STRIDE)))
+        expected = F.softmax(network(torch.from_numpy(padded)[None, None]), dim=1)[0].numpy().T
+    got = ctc_training.export(network).probabilities(image)
+    assert got.shape == expected.shape
+    assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_training_runs_end_to_end_from_lines_and_their_text_and_is_reproducible(tmp_path):
+    """The training code end to end on lines with only their text: the loss falls, the result is a
+    model numpy reads, and the same seed gives the same model. (Whether it learns to read is measured
+    on the real lines by `benchmarks/micr.py`: CTC needs thousands of line passes before its first
+    characters, too many for a test.)"""
+    pytest.importorskip("torch", reason="requirements/train.txt (make test installs it)")
+    _drawn_lines(tmp_path, 24, seed=7)
+    lines = ctc_training.load(tmp_path)
+    assert [line.text for line in lines] == [(tmp_path / f"line-{i:03d}.gt.txt").read_text() for i in range(24)]
+    losses: list[str] = []
+    first = ctc_training.train(lines, epochs=4, batch_size=8, seed=5, progress=losses.append)
+    values = [float(message.rsplit(" ", 1)[1]) for message in losses]
+    assert len(values) == 4 and values[-1] < values[0] / 2
+    first.save(tmp_path / "reader.npz")
+    loaded = ctc.CtcModel.load(tmp_path / "reader.npz")
+    image = ctc.line_image(lines[0].ink)
+    assert loaded.probabilities(image).shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
+    again = ctc_training.train(lines, epochs=4, batch_size=8, seed=5)
+    assert all(np.array_equal(first.arrays[k], again.arrays[k]) for k in first.arrays)
+
+
+def test_the_glyph_sheet_is_found_in_lines_from_their_text_alone(tmp_path):
+    """The generator's glyph sheet: a glyph classifier is trained on lines with only their text, and
+    the glyphs it places surely are kept, each under its character."""
+    _drawn_lines(tmp_path, 60, seed=8)
     samples = training.load(tmp_path)
-    learn, held_out = samples[:60], samples[60:]
-    model, glyphs = training.train(learn, rounds=1)
-    assert glyphs and {ch for ch, _ in glyphs} <= set("0123456789ABCD")
-    wrong = sum(reader.decode(s.line, *reader.scores(s.line, model)).text != s.text for s in held_out)
-    assert wrong <= 2
+    _, glyphs = training.train(samples, rounds=1)
+    assert {ch for ch, _ in glyphs} == set("0123456789ABCD")
+    sheet = training.glyph_sheet(glyphs, height=40)
+    assert {key[0] for key in sheet} == set("0123456789ABCD")
+    assert all(glyph.shape[0] == 40 and glyph.any() for glyph in sheet.values())
 
 
 # ------------------------------------------------------------------------------------------ fields

@@ -1,19 +1,18 @@
-"""The glyph classifier, shipped as plain arrays (`e13b.npz`), not a pickle: loading it runs no code.
-
-It is a small ensemble of multi-layer perceptrons (their probabilities averaged) made by
-`python manage.py train_micr` (see `training`), stored as weight matrices and evaluated with numpy."""
+"""The glyph classifier that finds, in real lines, the glyphs of the sheet the cheque generator draws
+MICR lines with (`training`, `python manage.py train_micr --glyphs`). Reading uses the line reader
+(`ctc`), not this. It is a small ensemble of multi-layer perceptrons (their probabilities averaged),
+held as weight matrices and evaluated with numpy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on-us, D dash
 REJECT = len(ALPHABET)  # "not one character": a piece of one, or two, or a speck
-MODEL_PATH = Path(__file__).with_name("e13b.npz")
+GLYPHS_PATH = Path(__file__).with_name("glyphs.npz")  # the generator's glyph sheet
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Model:
         self.members = members
 
     @classmethod
-    def load(cls, path: Path | str = MODEL_PATH) -> Model:
+    def load(cls, path: Path | str) -> Model:
         with np.load(path, allow_pickle=False) as data:
             members = []
             for m in range(int(data["members"])):
@@ -70,8 +69,3 @@ class Model:
         if not len(x):
             return np.zeros((0, REJECT + 1), dtype=np.float32)
         return np.mean([m.probabilities(x) for m in self.members], axis=0)
-
-
-@lru_cache(maxsize=1)
-def shipped() -> Model:
-    return Model.load()

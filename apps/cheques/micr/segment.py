@@ -4,7 +4,7 @@ E-13B glyphs are solid and stand apart, so a line splits cleanly into *blobs*: r
 hold ink. A digit is usually one blob; the four symbols are two or three (the transit symbol is a bar
 and two squares, the on-us symbol two bars and a square). So a character is one to four neighbouring
 blobs, and which blobs go together is decided by the classifier and a dynamic programme
-(`reader.decode`), not by rules about gaps. A blob wider than any character (two glyphs touching) is
+(`training.align`), not by rules about gaps. A blob wider than any character (two glyphs touching) is
 also offered cut at its thinnest column."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Training the glyph classifier on real MICR lines that carry only a line of text each.
+"""Finding the E-13B glyphs in real MICR lines, for the sheet the cheque generator draws lines with
+(`python manage.py train_micr --glyphs`): a glyph classifier is trained on lines that carry only a line
+of text each, and the glyphs it places surely go on the sheet. (Reading uses the line reader, `ctc`.)
 
 Nobody marked where each character is, so the labels are found by alignment, in rounds:
 1. a first guess: a line with N characters is cut at its N-1 widest gaps (right for most lines);
@@ -7,8 +9,7 @@ Nobody marked where each character is, so the labels are found by alignment, in 
    character of the text in order), which labels every candidate on the chosen path with its
    character and every other candidate "reject", and the classifier is trained again on that.
 
-The split is fixed and by file name: the first 80% train, the last 20% (later scans) are held out and
-only ever measured (`benchmarks/micr.py`).
+Only the training part of the lines is used (the first 80% by file name, as for the line reader).
 
 The data: the DoubangoTelecom/tesseractMICR real-life lines, BSD 3-Clause (see the credit in
 `apps/cheques/micr/LICENSE-DATA`)."""

@@ -1,0 +1,130 @@
+"""The E-13B line reader: a small convolutional network read along the line, decoded with CTC.
+
+No segmentation: the line is scaled to 32 rows and the network gives, for every 4 columns, the
+probability of each character or of "nothing here" (CTC's blank). The reading is the most probable
+symbol at each step with repeats and blanks removed (greedy CTC decoding). A character's confidence is
+its probability where it was read, lowered by any sign of a character missed beside it (`decode`); the
+line's is its least sure character.
+
+The network is trained by `python manage.py train_micr` (`ctc_training`, PyTorch, a training-only
+requirement) and shipped as plain arrays (`e13b-ctc.npz`): loading it runs no code, and it is evaluated
+here with numpy, so the portal and workers do not need PyTorch. `line_image` is the one preparation of
+a line, for training and reading alike."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image
+
+ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on-us, D dash
+BLANK = len(ALPHABET)
+HEIGHT = 32  # rows the network sees
+STRIDE = 4  # columns per step of its output
+MODEL_PATH = Path(__file__).with_name("e13b-ctc.npz")
+# (name, pooling after it): the layers in order, each a convolution and (but the last) a ReLU. Weights
+# are (out, in, rows, cols), or (out, in, cols) for a convolution along the line.
+LAYERS = (("c1", (2, 2)), ("c2", (2, 2)), ("c3", (2, 1)), ("c4", (2, 1)), ("c5", None), ("c6", None), ("out", None))
+
+
+def line_image(ink: np.ndarray) -> np.ndarray | None:
+    """A line's ink (bool, True = ink) as the network's input: cropped to its inked rows (a row with
+    at least 1% ink) and columns, scaled to HEIGHT rows keeping its proportions, floats 0-1."""
+    rows = np.flatnonzero(ink.mean(axis=1) > 0.01)
+    cols = np.flatnonzero(ink.any(axis=0))
+    if not len(rows) or not len(cols):
+        return None
+    crop = ink[max(0, rows[0] - 1) : rows[-1] + 2, max(0, cols[0] - 2) : cols[-1] + 3]
+    h, w = crop.shape
+    width = max(2 * STRIDE, round(w * HEIGHT / h))
+    scaled = Image.fromarray(crop.astype(np.uint8) * 255).resize((width, HEIGHT), Image.BILINEAR)
+    return np.asarray(scaled, dtype=np.float32) / 255
+
+
+def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """2-D convolution of x (channels, rows, cols) with w (out, in, kh, kw), 'same' along the columns
+    and 'same' along the rows for odd kernels (none for an even one), as the training network pads."""
+    _, _, kh, kw = w.shape
+    ph = kh // 2 if kh % 2 else 0
+    x = np.pad(x, ((0, 0), (ph, ph), (kw // 2, kw // 2)))
+    windows = sliding_window_view(x, (kh, kw), axis=(1, 2))  # in, rows, cols, kh, kw
+    c, rows, cols = windows.shape[:3]
+    patches = windows.transpose(1, 2, 0, 3, 4).reshape(rows * cols, c * kh * kw)
+    out = patches @ w.reshape(len(w), -1).T + b
+    return out.T.reshape(len(w), rows, cols)
+
+
+def _pool(x: np.ndarray, kh: int, kw: int) -> np.ndarray:
+    c, h, w = x.shape
+    return x[:, : h // kh * kh, : w // kw * kw].reshape(c, h // kh, kh, w // kw, kw).max(axis=(2, 4))
+
+
+class CtcModel:
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = {k: v.astype(np.float32) for k, v in arrays.items()}
+
+    @classmethod
+    def load(cls, path: Path | str = MODEL_PATH) -> CtcModel:
+        with np.load(path, allow_pickle=False) as data:
+            return cls({k: data[k] for k in data.files})
+
+    def save(self, path: Path | str) -> None:
+        np.savez_compressed(path, **self.arrays)
+
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        """P(symbol) at each step along the line: (steps, len(ALPHABET) + 1), the last is the blank."""
+        pad = -image.shape[1] % STRIDE  # blank columns up to a whole step, as training batches are padded
+        x = np.pad(image, ((0, 0), (0, pad)))[None].astype(np.float32)
+        for name, pooling in LAYERS:
+            w, b = self.arrays[f"{name}.weight"], self.arrays[f"{name}.bias"]
+            if w.ndim == 3:  # a convolution along the line (out, in, k)
+                w = w[:, :, None, :]
+            x = _conv(x, w, b)
+            if name != "out":
+                x = np.maximum(x, 0.0)
+            if pooling:
+                x = _pool(x, *pooling)
+        logits = x[:, 0, :].T  # steps, symbols
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+
+def decode(probs: np.ndarray) -> tuple[str, list[float]]:
+    """Greedy CTC decoding: the best symbol at each step, repeats merged, blanks dropped.
+
+    A character's confidence is its probability at the step that emitted it, lowered by any doubt
+    that a character was missed beside it: at a step read as blank, the probability of a character
+    other than its neighbours (a character there would have been dropped)."""
+    best = probs.argmax(axis=1).tolist()
+    chars: list[str] = []
+    confidences: list[float] = []
+    blanks: list[tuple[int, float]] = []  # (characters before it, doubt) for each blank step
+    previous = BLANK
+    for step, symbol in enumerate(best):
+        if symbol == BLANK:
+            blanks.append((len(chars), step))
+        elif symbol != previous:
+            chars.append(ALPHABET[symbol])
+            confidences.append(float(probs[step, symbol]))
+        else:  # the same character held over several steps
+            confidences[-1] = max(confidences[-1], float(probs[step, symbol]))
+        previous = symbol
+    codes = [ALPHABET.index(ch) for ch in chars]
+    for before, step in blanks:
+        others = probs[step, :BLANK].copy()
+        for k in (before - 1, before):  # the characters either side are not "missed"
+            if 0 <= k < len(codes):
+                others[codes[k]] = 0.0
+        doubt = float(others.max())
+        for k in (before - 1, before):
+            if 0 <= k < len(codes):
+                confidences[k] = min(confidences[k], 1.0 - doubt)
+    return "".join(chars), [round(c, 4) for c in confidences]
+
+
+@lru_cache(maxsize=1)
+def shipped() -> CtcModel:
+    return CtcModel.load()
