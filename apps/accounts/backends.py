@@ -5,6 +5,8 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.models import Group, Permission
 
+from apps.core.db import CompiledQuery
+
 
 class PortalAuthenticationBackend(AuthenticationBackend):
     """allauth's sign-in by email, with a user's model permissions loaded in one query (their own and
@@ -16,11 +18,18 @@ class PortalAuthenticationBackend(AuthenticationBackend):
         if not hasattr(user_obj, "_perm_cache"):
             if user_obj.is_superuser:
                 perms = Permission.objects.all()
+                user_obj._perm_cache = {
+                    f"{app}.{code}" for app, code in perms.values_list("content_type__app_label", "codename")
+                }
             else:
-                own = Permission.user_set.through.objects.filter(user_id=user_obj.pk).values("permission_id")
-                via_groups = Group.permissions.through.objects.filter(group__user=user_obj.pk).values("permission_id")
-                perms = Permission.objects.filter(pk__in=own.union(via_groups))
-            user_obj._perm_cache = {
-                f"{app}.{code}" for app, code in perms.values_list("content_type__app_label", "codename")
-            }
+                user_obj._perm_cache = {f"{app}.{code}" for app, code in _PERMISSIONS.rows(user_obj.pk, user_obj.pk)}
         return user_obj._perm_cache
+
+
+def _permissions(user_id: int, also_user_id: int):
+    own = Permission.user_set.through.objects.filter(user_id=user_id).values("permission_id")
+    via_groups = Group.permissions.through.objects.filter(group__user=also_user_id).values("permission_id")
+    return Permission.objects.filter(pk__in=own.union(via_groups)).values_list("content_type__app_label", "codename")
+
+
+_PERMISSIONS = CompiledQuery(_permissions, int, int)  # every API request asks: the SQL is built once

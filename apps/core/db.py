@@ -8,7 +8,9 @@ import random
 import re
 import sqlite3
 import time
+import weakref
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import chain
 
@@ -48,6 +50,61 @@ def retry_on_deadlock(fn=None, *, attempts: int = 4):
     return decorate(fn) if fn is not None else decorate
 
 
+class CompiledQuery:
+    """A queryset's SQL built by the ORM once per connection, then run with new parameters.
+
+    For the few queries every API request makes: building the SQL costs the ORM about twenty times
+    what running it costs the database (a user's permissions: 0.9 ms against 46 µs). `build` is called
+    once with one marker per declared parameter type (int, str or datetime) and returns a
+    `values_list()` queryset; each marker must reach the SQL as a parameter of its own. `rows(...)`
+    then runs that SQL with the values given in the markers' places and returns the rows as the ORM
+    would (its converters applied: decimals, aware datetimes, decrypted fields).
+    """
+
+    def __init__(self, build, *kinds: type) -> None:
+        if any(kind not in _MARKERS for kind in kinds):
+            raise TypeError(f"parameter types must be among {sorted(k.__name__ for k in _MARKERS)}")
+        self.build, self.kinds = build, kinds
+        self._compiled = weakref.WeakKeyDictionary()  # connection (one per thread) -> compiled SQL
+
+    def _compile(self, conn):
+        markers = [_MARKERS[kind](i) for i, kind in enumerate(self.kinds)]
+        compiler = self.build(*markers).query.get_compiler(connection=conn)
+        sql, params = compiler.as_sql()
+        adapted = [_adapt(conn, marker) for marker in markers]
+        slots = [(adapted.index(p), None) if p in adapted else (None, p) for p in params]
+        if sorted(i for i, _ in slots if i is not None) != list(range(len(markers))):
+            raise ValueError("each parameter must reach the SQL once, unchanged (not inside LIKE or IN)")
+        compiled = self._compiled[conn] = (sql, slots, compiler)
+        return compiled
+
+    def rows(self, *values, using: str = "default") -> list[tuple]:
+        from django.db import connections
+
+        conn = connections[using]
+        sql, slots, compiler = self._compiled.get(conn) or self._compile(conn)
+        params = [fixed if i is None else _adapt(conn, values[i]) for i, fixed in slots]
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        width = compiler.col_count
+        return [tuple(row[:width]) for row in compiler.results_iter(results=[fetched])]
+
+
+_MARKERS = {
+    int: lambda i: -7_345_019_000 - i,
+    str: lambda i: f"\x1fparameter {i}\x1f",
+    datetime: lambda i: datetime(1901, 2, 3, 4, 5, i, 678901, tzinfo=UTC),
+}
+
+
+def _adapt(conn, value):
+    """A parameter as the ORM sends it to this database."""
+    if isinstance(value, datetime):
+        return conn.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def db_datetime(value):
     """An aware datetime as the database stores it (what Django's own INSERT would send)."""
     from django.db import connection
@@ -64,7 +121,7 @@ def db_datetimes(micros) -> list:
     from django.db import connection
 
     if connection.vendor not in ("sqlite", "mysql") or not settings.USE_TZ or connection.timezone_name != "UTC":
-        from datetime import UTC, datetime, timedelta
+        from datetime import timedelta
 
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         return [db_datetime(epoch + timedelta(microseconds=int(v))) for v in micros]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -10,6 +12,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from apps.core.db import CompiledQuery
 
 from .choices import RuleStatus
 from .models import Alert, ModelVersion, Rule
@@ -79,30 +83,55 @@ def current_of(txn) -> Current:
 def features_from_db(txn) -> Columns:
     """Features of one transaction, its customer's and terminal's history read from the database in one
     query (each side on its own index), then split by which window each row belongs to."""
-    from django.db.models import Q
-
-    from apps.transactions.models import Transaction
-
     t = txn.occurred_at
     customer_since, terminal_since = t - CUSTOMER_WINDOW, t - TERMINAL_DELAY - TERMINAL_WINDOW
-    match = Q(pk__in=[])
-    if txn.customer_ref:
-        match |= Q(customer_ref=txn.customer_ref, occurred_at__gte=customer_since)
-    if txn.terminal_id:
-        match |= Q(terminal_id=txn.terminal_id, occurred_at__gte=terminal_since)
     customer: list[Event] = []
     terminal: list[Event] = []
     if txn.customer_ref or txn.terminal_id:
-        prior = Transaction.objects.filter(match, occurred_at__lt=t)
+        params: list[Any] = []
+        if txn.customer_ref:
+            params += [txn.customer_ref, customer_since]
+        if txn.terminal_id:
+            params += [txn.terminal_id, terminal_since]
+        params.append(t)
         if txn.pk is not None:
-            prior = prior.exclude(pk=txn.pk)
-        for row in prior.values(*HISTORY_FIELDS, "customer_ref"):
+            params.append(txn.pk)
+        query = _prior_query(bool(txn.customer_ref), bool(txn.terminal_id), txn.pk is not None)
+        for values in query.rows(*params):
+            row = dict(zip(_PRIOR_FIELDS, values, strict=True))
             event = _event(row)
             if txn.customer_ref and row["customer_ref"] == txn.customer_ref and row["occurred_at"] >= customer_since:
                 customer.append(event)
             if txn.terminal_id and row["terminal_id"] == txn.terminal_id and row["occurred_at"] >= terminal_since:
                 terminal.append(event)
     return compute_one(current_of(txn), customer, terminal, timezone.get_default_timezone())
+
+
+_PRIOR_FIELDS = (*HISTORY_FIELDS, "customer_ref")
+
+
+@functools.cache
+def _prior_query(by_customer: bool, by_terminal: bool, excluding: bool) -> CompiledQuery:
+    """The history query of `features_from_db` in one of its shapes, its SQL built once (every API
+    request runs it)."""
+    from django.db.models import Q
+
+    from apps.transactions.models import Transaction
+
+    def build(*params):
+        rest = list(params)
+        match = []
+        if by_customer:
+            match.append(Q(customer_ref=rest.pop(0), occurred_at__gte=rest.pop(0)))
+        if by_terminal:
+            match.append(Q(terminal_id=rest.pop(0), occurred_at__gte=rest.pop(0)))
+        prior = Transaction.objects.filter(functools.reduce(operator.or_, match), occurred_at__lt=rest.pop(0))
+        if excluding:
+            prior = prior.exclude(pk=rest.pop(0))
+        return prior.values_list(*_PRIOR_FIELDS)
+
+    kinds = [str, datetime] * by_customer + [str, datetime] * by_terminal + [datetime] + [int] * excluding
+    return CompiledQuery(build, *kinds)
 
 
 class EventStore:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.crypto import blind_index
-from apps.core.db import retry_on_deadlock
+from apps.core.db import CompiledQuery, retry_on_deadlock
 from apps.core.services import audit_record
 from apps.fraud import services as fraud_services
 
@@ -196,6 +196,10 @@ def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, referen
 
 
 # ------------------------------------------------------------------------------ ingestion
+# Every API transaction looks its customer up: the SQL is built once (see CompiledQuery).
+_CUSTOMER_BY_REF = CompiledQuery(lambda ref: Customer.objects.filter(external_id=ref).values_list("pk"), str)
+
+
 @retry_on_deadlock
 def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
     """Score and store one transaction reported by an integration. `data` is validated input. It is
@@ -203,11 +207,11 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
     caller's transaction (a batch) it sees the rows stored before it."""
     from . import selectors
 
-    customer = Customer.objects.filter(external_id=data.get("customer_ref") or "").first()
+    found = _CUSTOMER_BY_REF.rows(data["customer_ref"]) if data.get("customer_ref") else []
     account = selectors.account_by_number(data["account_number"]) if data.get("account_number") else None
     txn = Transaction(
-        source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer=customer, account=account,
-        external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
+        source=source, kind=data.get("kind") or TransactionKind.PAYMENT, customer_id=found[0][0] if found else None,
+        account=account, external_id=data.get("external_id", ""), customer_ref=data.get("customer_ref", ""),
         terminal_id=data.get("terminal_id", ""), payee=data.get("payee", ""), amount=money(data["amount"]),
         currency=(data.get("currency") or "USD").upper(), occurred_at=data["occurred_at"],
         location=data.get("location", ""), description=data.get("description", ""),

@@ -1,4 +1,5 @@
-"""The column-wise insert stores exactly what Django's bulk_create stores."""
+"""The column-wise insert stores exactly what Django's bulk_create stores; a compiled query reads exactly
+what the ORM reads."""
 
 import json
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from apps.core.db import db_datetime, db_datetimes, insert_columns
+from apps.core.db import CompiledQuery, db_datetime, db_datetimes, insert_columns
 from apps.fraud.rules.features import cents_of, micros, money_text
 from apps.transactions.models import Transaction
 
@@ -76,3 +77,45 @@ def test_insert_columns_stores_awkward_text_exactly(db):
     stored = dict(Transaction.objects.values_list("external_id", "customer_ref"))
     assert stored == {f"ID-{i}": text for i, text in enumerate(awkward)}
     assert Transaction.objects.get(external_id="ID-1").amount == Decimal("-1.05")
+
+
+def _by_customer_since(ref, since):
+    return (
+        Transaction.objects.filter(customer_ref=ref, occurred_at__gte=since)
+        .order_by("external_id")
+        .values_list("external_id", "amount", "occurred_at", "reasons", "labelled_at", "account__number")
+    )
+
+
+def test_a_compiled_query_reads_what_the_orm_reads_with_each_call_s_parameters(db, checking):
+    """Decimals, aware datetimes, JSON, NULLs and a decrypted account number through a join, for
+    different parameters on each call (the SQL was built for the first)."""
+    oslo = ZoneInfo("Europe/Oslo")
+    Transaction.objects.bulk_create([
+        _txn("A", datetime(2026, 3, 4, 23, 30, 15, 123456, tzinfo=oslo), checking),
+        _txn("B", datetime(2026, 3, 5, 9, 0, tzinfo=oslo)),
+    ])  # fmt: skip
+    Transaction.objects.filter(external_id="B").update(customer_ref="E-2", labelled_at=None)
+    query = CompiledQuery(_by_customer_since, str, datetime)
+    calls = [
+        ("E-1", datetime(2026, 3, 1, tzinfo=oslo)),
+        ("E-2", datetime(2026, 3, 5, 8, 59, tzinfo=oslo)),
+        ("E-2", datetime(2026, 3, 5, 9, 0, 1, tzinfo=oslo)),
+        ("'; DROP TABLE x; --", datetime(2026, 1, 1, tzinfo=oslo)),
+    ]
+    for ref, since in calls:
+        assert query.rows(ref, since) == list(_by_customer_since(ref, since))
+    first = query.rows("E-1", datetime(2026, 3, 4, 23, 30, 15, 123456, tzinfo=oslo))
+    utc = ZoneInfo("UTC")
+    assert first == [
+        ("A", Decimal("12000.05"), datetime(2026, 3, 4, 22, 30, 15, 123456, tzinfo=utc), REASONS,
+         datetime(2026, 3, 6, 22, 30, 15, 123456, tzinfo=utc), "000123456789"),
+    ]  # fmt: skip
+    assert query.rows("E-2", datetime(2026, 3, 5, 9, 0, 1, tzinfo=oslo)) == []
+
+
+def test_a_compiled_query_refuses_a_parameter_the_orm_rewrites(db):
+    """A LIKE pattern is built from the value: the SQL cannot be reused for another value."""
+    query = CompiledQuery(lambda text: Transaction.objects.filter(payee__contains=text).values_list("pk"), str)
+    with pytest.raises(ValueError, match="unchanged"):
+        query.rows("Shop")
