@@ -2,12 +2,14 @@
 what the ORM reads."""
 
 import json
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from apps.core.db import CompiledQuery, db_datetime, db_datetimes, insert_columns
 from apps.fraud.rules.features import cents_of, micros, money_text
@@ -112,6 +114,26 @@ def test_a_compiled_query_reads_what_the_orm_reads_with_each_call_s_parameters(d
          datetime(2026, 3, 6, 22, 30, 15, 123456, tzinfo=utc), "000123456789"),
     ]  # fmt: skip
     assert query.rows("E-2", datetime(2026, 3, 5, 9, 0, 1, tzinfo=oslo)) == []
+
+
+def test_a_compiled_query_built_in_one_thread_runs_in_another(transactional_db):
+    """Each thread has its own connection; the SQL built on one serves them all."""
+    when = datetime(2026, 3, 4, 23, 30, tzinfo=ZoneInfo("UTC"))
+    Transaction.objects.bulk_create([_txn("A", when)])
+    query = CompiledQuery(_by_customer_since, str, datetime)
+    assert query.rows("E-1", when) == list(_by_customer_since("E-1", when)) != []
+
+    def elsewhere():
+        try:
+            found.extend(query.rows("E-1", when))
+        finally:
+            connection.close()
+
+    found: list = []
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert found == list(_by_customer_since("E-1", when))
 
 
 def test_a_compiled_query_refuses_a_parameter_the_orm_rewrites(db):
