@@ -52,6 +52,10 @@ class Cheque(models.Model):
     validations = models.JSONField(default=list, blank=True)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)
+    model_version = models.CharField(max_length=64, blank=True, help_text="The cheque model that scored it, if any.")
+    label = models.CharField(max_length=10, blank=True, choices=[("fraud", "Fraud"), ("legitimate", "Legitimate")],
+                             help_text="Set by a decided case; what the cheque model learns from.")  # fmt: skip
+    labelled_at = models.DateTimeField(null=True, blank=True)
     keying_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

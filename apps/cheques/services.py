@@ -121,6 +121,7 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         if "checks" in found:
             cheque.validations = found["checks"]
             cheque.risk_score, cheque.risk_reasons = found["risk"]["score"], found["risk"]["reasons"]
+            cheque.model_version = found["risk"]["model_version"]
         cheque.save()
         for name, read in found.get("fields", {}).items():
             ChequeField.objects.update_or_create(
@@ -216,7 +217,7 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
     from apps.fraud.services import cheque_flag
 
     from . import fields as field_specs
-    from . import validation
+    from . import risk
     from .pipeline.reading import MARKS, checks_for
 
     if not actor.has_perm("cheques.key_cheque"):
@@ -252,7 +253,14 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         marks = {name: existing[name].value for name in MARKS if name in existing}
         checks = checks_for(country=country, typed=typed, marks=marks, declared_amount=cheque.declared_amount,
                             duplicate_of=twin)  # fmt: skip
-        score, reasons = validation.risk(checks)
+        feats = risk.features(
+            checks=[c.as_dict() for c in checks], amount=cheque.amount, issued=typed["date"],
+            confidences=[f.read_confidence for f in existing.values() if f.read_confidence is not None],
+            corrected=risk.corrected_count({n: f.read_value for n, f in existing.items()}, after),
+            drawer_amounts=risk.drawer_amounts(micr_key=cheque.micr_key, before=cheque.created_at, exclude=cheque.pk),
+            at=cheque.created_at,
+        )  # fmt: skip
+        score, reasons, cheque.model_version = risk.assess(checks, feats)
         flagged = score >= settings.RISK_REVIEW_THRESHOLD
         cheque.validations = [c.as_dict() for c in checks]
         cheque.risk_score, cheque.risk_reasons = score, reasons
@@ -265,3 +273,18 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         if flagged:
             cheque_flag(cheque=cheque, score=score, reasons=reasons)
     return cheque
+
+
+def cheques_label(*, actor, cheque_ids: list[int], label: str, reason: str = "") -> int:
+    """Record ground truth (fraud / legitimate) from a case outcome: what the cheque model learns from.
+    Call inside the caller's transaction; one audit event per cheque relabelled."""
+    if label not in ("fraud", "legitimate"):
+        raise ValidationError(f"Unknown label {label!r}.")
+    changed = 0
+    relabel = Cheque.objects.filter(pk__in=cheque_ids).exclude(label=label)
+    for cheque in relabel.only("pk", "label", "status"):
+        audit_record(actor=actor, action="cheque.label", obj=cheque, before={"label": cheque.label},
+                     after={"label": label}, reason=reason)  # fmt: skip
+        changed += 1
+    relabel.update(label=label, labelled_at=timezone.now())
+    return changed

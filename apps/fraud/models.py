@@ -82,14 +82,21 @@ class Alert(models.Model):
 
 
 class ModelVersion(models.Model):
-    """A trained fraud model: its signed artefact, features, library versions and test metrics."""
+    """A trained fraud model of transactions or of cheques: its signed artefact, features, library
+    versions and test metrics."""
 
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Candidate"
         ACTIVE = "active", "Active"
         RETIRED = "retired", "Retired"
 
+    class Kind(models.TextChoices):
+        TRANSACTION = "transaction", "Transactions"
+        CHEQUE = "cheque", "Cheques"
+
     version = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TRANSACTION, db_index=True,
+                            help_text="What it scores; each kind has its own active model.")  # fmt: skip
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     artifact = models.CharField(max_length=255, help_text="Path in the default storage.")
     signature = models.CharField(max_length=64, help_text="HMAC-SHA256 of the artefact.")
@@ -115,7 +122,7 @@ class ModelVersion(models.Model):
         ordering = ["-created_at"]
         permissions = [("activate_modelversion", "Can activate a model version by hand")]
         constraints = [
-            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_model")
+            models.UniqueConstraint(fields=["kind", "status"], condition=Q(status="active"), name="one_active_model")
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,7 @@ def train_if_new_labels() -> dict:
     from .ml.training import TrainingError, train
     from .models import ModelVersion
 
-    newest = ModelVersion.objects.order_by("-created_at").first()
+    newest = ModelVersion.objects.filter(kind=ModelVersion.Kind.TRANSACTION).order_by("-created_at").first()
     labels = Transaction.objects.exclude(label="")
     if newest is not None:
         labels = labels.filter(labelled_at__gt=newest.created_at)

@@ -19,7 +19,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from .. import fields as field_specs
-from .. import reading, validation
+from .. import reading, risk, validation
 from ..choices import ChequeStatus
 from ..micr import reader
 from .base import Context, Step, StepResult
@@ -165,9 +165,20 @@ class RouteStep(Step):
                     twin = None
         checks = checks_for(country=country, typed=typed, marks={k: reads[k].value for k in MARKS if k in reads},
                             declared_amount=ctx.found.get("declared_amount"), duplicate_of=twin)  # fmt: skip
-        score, reasons = validation.risk(checks)
+        at = cheque.created_at if cheque is not None else timezone.now()
+        try:
+            drawn = risk.drawer_amounts(micr_key=ctx.found.get("micr_key", ""), before=at,
+                                        exclude=cheque.pk if cheque is not None else None)  # fmt: skip
+        except DatabaseError:  # files on disk with no database
+            drawn = []
+        feats = risk.features(
+            checks=[c.as_dict() for c in checks], amount=typed.get("amount", typed.get("legal_amount")),
+            issued=typed.get("date"), confidences=[r.confidence for r in reads.values()], corrected=0,
+            drawer_amounts=drawn, at=at,
+        )  # fmt: skip
+        score, reasons, model_version = risk.assess(checks, feats)
         ctx.found["checks"] = [c.as_dict() for c in checks]
-        ctx.found["risk"] = {"score": score, "reasons": reasons}
+        ctx.found["risk"] = {"score": score, "reasons": reasons, "model_version": model_version}
         unsure = uncertain(reads)
         if not unsure and score >= settings.RISK_REVIEW_THRESHOLD:
             confirm = settings.CHEQUE_CONFIRM_CONFIDENCE

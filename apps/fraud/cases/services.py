@@ -602,6 +602,11 @@ def _apply(case: Case, proposal: CaseProposal, actor, action: str, reason: str =
     if label and txn_ids:
         txn_services.transactions_label(actor=actor, transaction_ids=txn_ids, label=label,
                                         reason=f"Outcome of {case.reference}")  # fmt: skip
+    cheque_ids = [c for c in case.alerts.values_list("cheque_id", flat=True) if c]
+    if label and cheque_ids:
+        from apps.cheques.services import cheques_label
+
+        cheques_label(actor=actor, cheque_ids=cheque_ids, label=label, reason=f"Outcome of {case.reference}")
     if proposal.freeze_account and case.account_id:
         txn_services.account_freeze(actor=actor, account=case.account, reason=f"Decision on {case.reference}")
     case.alerts.update(status=AlertStatus.CLOSED)

@@ -82,28 +82,29 @@ def load(model_version) -> LoadedModel | None:
         return None
     loaded = LoadedModel(model_version.version, payload["estimator"], model_version.feature_names,
                          model_version.reference)  # fmt: skip
-    _cache.clear()
+    if len(_cache) >= 4:  # the active models of each kind and a candidate or two
+        _cache.clear()
     _cache[model_version.version] = loaded
     return loaded
 
 
-_active: tuple[float, LoadedModel | None] | None = None
+_active: dict[str, tuple[float, LoadedModel | None]] = {}
 
 
-def load_active() -> LoadedModel | None:
-    """The active model, looked up at most every RISK_CACHE_SECONDS per process (hot path)."""
-    global _active
+def load_active(kind: str = "transaction") -> LoadedModel | None:
+    """The active model of a kind (transactions or cheques), looked up at most every
+    RISK_CACHE_SECONDS per process (hot path)."""
     import time
 
     from apps.fraud.models import ModelVersion
 
     now = time.monotonic()
-    if _active is None or now - _active[0] >= settings.RISK_CACHE_SECONDS:
-        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
-        _active = (now, load(active) if active else None)
-    return _active[1]
+    cached = _active.get(kind)
+    if cached is None or now - cached[0] >= settings.RISK_CACHE_SECONDS:
+        active = ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.ACTIVE).first()
+        cached = _active[kind] = (now, load(active) if active else None)
+    return cached[1]
 
 
 def forget_active() -> None:
-    global _active
-    _active = None
+    _active.clear()
