@@ -52,7 +52,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ModelVersion
-        fields = ["id", "url", "display", "version", "status", "feature_names", "library_versions",
+        fields = ["id", "url", "display", "version", "kind", "status", "feature_names", "library_versions",
                   "train_start", "train_end", "test_start", "test_end", "metrics", "importances", "created_at",
                   "activated_at"]  # fmt: skip
         read_only_fields = fields
