@@ -1,6 +1,7 @@
 """A web worker does its first-request work when it starts: the URLconf and every view imported, the
 rules and models loaded, the hot API queries built; its database connections closed again (a server
-that forks after loading shares none); what it loaded frozen out of the garbage collector's walks. A database it cannot reach does not stop it from starting."""
+that forks after loading shares none); what it loaded frozen out of the garbage collector's walks. A
+database it cannot reach does not stop it from starting."""
 
 from __future__ import annotations
 
