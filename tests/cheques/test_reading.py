@@ -203,6 +203,8 @@ def test_signature_and_endorsement_are_seen_on_the_images():
     assert signed.truth["endorsement"] and reading.endorsement(signed.back).value == "yes"
     assert reading.endorsement(unsigned.back).value == "no"
     assert reading.endorsement(None) is None
+    short = generator.generate(1036, country="us", clean=True)  # a short scribble: 15% of the back's width
+    assert short.truth["endorsement"] and reading.endorsement(short.back).value == "yes"
 
 
 # ------------------------------------------------------------------------------------------ route
