@@ -16,6 +16,7 @@ Every field comes with a confidence (the OCR's for the words used) and its sourc
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -117,6 +118,7 @@ def _numbery(text: str) -> bool:
 
 
 NUMBER_WORDS = sorted((set(UNITS) | set(SCALES) | {"hundred"}) - {"fourty", "lac", "lacs"})
+OCR_PAIRS = (("lc", "k"), ("rn", "m"), ("vv", "w"), ("cl", "d"))
 
 
 def _spell(word: dict) -> dict:
@@ -127,7 +129,11 @@ def _spell(word: dict) -> dict:
         return word
     parts = []
     for part in text.lower().split("-"):
-        close = difflib.get_close_matches(part, NUMBER_WORDS, n=1, cutoff=0.7)
+        # Letter pairs OCR reads for one letter ("lalch" for "lakh", "rnillion" for "million") first.
+        joined = functools.reduce(lambda t, pair: t.replace(*pair), OCR_PAIRS, part)
+        close = difflib.get_close_matches(joined, NUMBER_WORDS, n=1, cutoff=0.7) or difflib.get_close_matches(
+            part, NUMBER_WORDS, n=1, cutoff=0.7
+        )
         if not close:
             return word
         parts.append(close[0])
@@ -192,6 +198,10 @@ def _payee_anchor(words: list[dict]) -> tuple[dict | None, list[dict]]:
     order = next((w for w in label if "ORDER" in w["text"].upper()), None)
     if order is None:
         return None, label
+    end = order["l"] + order["w"]
+    misread_of = [w for w in words if re.fullmatch(r"[O0][FRTE]\.?", w["text"], re.I) and w not in label
+                  and 0 <= w["l"] - end < 2 * order["h"] and abs(w["cy"] - order["cy"]) < order["h"]]  # fmt: skip
+    label += misread_of  # "OF" read as "or" is the label's end, not the payee's first word
     after = [w for w in label if w["l"] > order["l"] and abs(w["cy"] - order["cy"]) < order["h"]]
     return (min(after, key=lambda w: w["l"]) if after else order), label
 
@@ -206,7 +216,7 @@ def payee(words: list[dict], width: int) -> Read | None:
             and w["l"] < 0.75 * width and not any(ch.isdigit() for ch in w["text"]) and w not in label
             and not CURRENCY_SIGN.match(w["text"])]  # fmt: skip
     near.sort(key=lambda w: w["l"])
-    text = " ".join(w["text"] for w in near).strip(" .,-_|")
+    text = _payee_text(near)
     if not text:
         return None
     confidence = min(w["conf"] for w in near)
@@ -230,8 +240,13 @@ def payee_from_line(line_words: list[list]) -> Read | None:
     words = [
         w for w in as_words(line_words) if re.search(r"[A-Za-z]", w["text"]) and not CURRENCY_SIGN.match(w["text"])
     ]
-    text = " ".join(w["text"] for w in words).strip(" .,-_|")
+    text = _payee_text(words)
     return Read(text, min(w["conf"] for w in words)) if text else None
+
+
+def _payee_text(words: list[dict]) -> str:
+    """The words joined, less the label's "OF" read as "or" and run into the name ("orGrace")."""
+    return re.sub(r"^[Oo0][FfRr](?=[A-Z])", "", " ".join(w["text"] for w in words).strip(" .,-_|"))
 
 
 def cheque_number(words: list[dict], width: int, height: int) -> Read | None:

@@ -195,6 +195,26 @@ def test_split_cents_and_misspelt_number_words_are_read_but_not_trusted_blindly(
     assert "legal_amount" not in reading.read_fields([_w("Hamilton", 50, 290)], (1500, 680), "us")
 
 
+def test_letter_pairs_read_for_one_letter_and_the_label_s_of_read_as_or_are_undone():
+    """Tesseract on generated cheques: "lakh" read "lalch"; the label's "OF" read "or", apart from the
+    name or run into it."""
+    label = [_w("PAY", 50, 214, height=20), _w("TO", 110, 214, height=20), _w("THE", 150, 214, height=20),
+             _w("ORDER", 200, 214, height=20)]  # fmt: skip
+    words = [*label, _w("or", 310, 214, height=20), _w("Ada", 372, 200), _w("Lovelace", 440, 200),
+             _w("Rupees", 39, 300), _w("Forty-four", 157, 300), _w("lalch", 312, 300, 0.82),
+             _w("thirty-nine", 387, 300), _w("thousand", 550, 300), _w("only", 700, 300)]  # fmt: skip
+    found = reading.read_fields(words, (1500, 680), "in")
+    assert found["payee"].value == "Ada Lovelace"
+    assert found["legal_amount"].value == "Rupees Forty-four lakh thirty-nine thousand only"
+    from apps.cheques.words import words_to_amount
+
+    assert words_to_amount(found["legal_amount"].value) == Decimal("4439000")
+    glued = reading.read_fields([*label, _w("orGrace", 310, 200), _w("Hopper", 470, 200)], (1500, 680), "us")
+    assert glued["payee"].value == "Grace Hopper"
+    named = reading.read_fields([*label, _w("OF", 290, 214, height=20), _w("Orla", 360, 200)], (1500, 680), "us")
+    assert named["payee"].value == "Orla"  # a name that starts "Or" keeps it
+
+
 def test_signature_and_endorsement_are_seen_on_the_images():
     signed = generator.generate(4, country="us", clean=True)
     unsigned = generator.generate(4, country="us", clean=True, fraud="unsigned")
