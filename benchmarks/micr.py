@@ -1,6 +1,7 @@
 """MICR reader accuracy (`make bench`) on the real E-13B lines of ../shared/data/micr-e13b (or
 MICR_DATA_DIR), on the held-out part only: the last 20% of the files by name, which the shipped model
-(`python manage.py train_micr`) never saw. Prints the exact-line rate, the character error rate (edit
+(`python manage.py train_micr`) never saw. For the shipped pair of networks reading in agreement, and
+for each network alone, it prints the exact-line rate, the character error rate (edit
 distance over characters), the routing exact rate over lines whose text holds a routing field, the
 misread routing numbers that still pass their checksum, how many lines are read with enough
 confidence to skip keying and how many of those are wrong, and how many wrong lines are wrong only in
@@ -32,15 +33,21 @@ def main() -> None:
         print(f"micr: skipped, no data at {DEFAULT_DATA}")
         return
     _, held_out = ctc_training.split(ctc_training.load(DEFAULT_DATA))
-    model = ctc.shipped()
     from django.conf import settings
 
     threshold = settings.CHEQUE_MIN_CONFIDENCE["micr"]
+    first, second = ctc.shipped()
+    for name, models in (("the shipped pair, in agreement", None), ("network a alone", first),
+                         ("network b alone", second)):  # fmt: skip
+        _evaluate(name, held_out, lambda ink, m=models: reader.read_line(ink, m), threshold, layouts, aba_checksum_ok)
+
+
+def _evaluate(name, held_out, read_line, threshold, layouts, aba_checksum_ok) -> None:
     exact = errors = chars = edge_only = confident = confident_wrong = 0
     routed = routing_exact = checksum_misreads = 0
     started = time.perf_counter()
     for s in held_out:
-        read = reader.read_line(s.ink, model)
+        read = read_line(s.ink)
         text = read.text
         exact += text == s.text
         if read.confidence >= threshold:
@@ -59,15 +66,13 @@ def main() -> None:
                 checksum_misreads += 1
     seconds = time.perf_counter() - started
     n = len(held_out)
-    print(f"micr: {n} held-out lines ({chars} characters), {seconds / n * 1000:.1f} ms per line (read and scored)")
-    print(f"micr: exact line {exact / n:.1%}  character error {errors / chars:.2%}")
-    print(f"micr: routing exact {routing_exact}/{routed} = {routing_exact / max(1, routed):.1%}  "
+    print(f"micr, {name}: {n} held-out lines ({chars} characters), {seconds / n * 1000:.1f} ms per line")
+    print(f"  exact line {exact / n:.1%}  character error {errors / chars:.2%}")
+    print(f"  routing exact {routing_exact}/{routed} = {routing_exact / max(1, routed):.1%}  "
           f"checksum-valid misreads {checksum_misreads}")  # fmt: skip
-    print(f"micr: wrong lines wrong only in the first or last character: {edge_only} of {n - exact}")
-    print(
-        f"micr: read with confidence >= {threshold} (taken without keying): {confident} of {n}, "
-        f"of which wrong: {confident_wrong}"
-    )
+    print(f"  wrong lines wrong only in the first or last character: {edge_only} of {n - exact}")
+    print(f"  read with confidence >= {threshold} (taken without keying): {confident} of {n}, "
+          f"of which wrong: {confident_wrong}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -55,13 +55,28 @@ def test_micr_lines_are_parsed_by_symbol_for_each_country(text, country, routing
     assert layouts.display("A1B2C3D") == "⑆1⑇2⑈3⑉"
 
 
-def test_the_shipped_reader_loads_as_plain_arrays_and_gives_probabilities():
-    with np.load(ctc.MODEL_PATH, allow_pickle=False) as data:  # no pickle: loading runs no code
-        assert {f"{name}.weight" for name, _ in ctc.LAYERS} <= set(data.files)
+def test_the_shipped_readers_load_as_plain_arrays_and_give_probabilities():
+    for path in ctc.MODEL_PATHS:
+        with np.load(path, allow_pickle=False) as data:  # no pickle: loading runs no code
+            assert {f"{name}.weight" for name, _ in ctc.LAYERS} <= set(data.files)
     image = ctc.line_image(segment.binarize(generator.draw_micr("A0313 0046 5A", 40, random.Random(1))))
-    probs = ctc.shipped().probabilities(image)
-    assert probs.shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
-    assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
+    first, second = ctc.shipped()
+    for model in (first, second):
+        probs = model.probabilities(image)
+        assert probs.shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
+        assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert not np.allclose(first.probabilities(image), second.probabilities(image))  # two networks, not one twice
+
+
+def test_a_line_the_two_networks_read_differently_goes_to_a_person():
+    same = ctc.agreed([("A031C12", [0.99, 0.98, 0.97, 0.99, 0.99, 0.96, 0.99]),
+                       ("A031C12", [0.97, 0.99, 0.99, 0.99, 0.98, 0.99, 0.92])])  # fmt: skip
+    assert same == ("A031C12", [0.97, 0.98, 0.97, 0.99, 0.98, 0.96, 0.92])  # each character's least sure
+    differ = ctc.agreed([("A031C12", [0.99] * 7), ("A031C72", [0.999] * 7)])
+    assert differ == ("A031C72", [ctc.DISAGREED] * 7)  # the surer reading, trusted by no one
+    line = generator.generate(4, country="us", clean=True).front.crop((0, 560, 1500, 640))
+    read = reader.read(line)
+    assert read.confidence >= 0.95 and read.micr  # the shipped pair agree on a clean line
 
 
 def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():

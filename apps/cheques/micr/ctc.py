@@ -6,9 +6,11 @@ symbol at each step with repeats and blanks removed (greedy CTC decoding). A cha
 its probability where it was read, lowered by any sign of a character missed beside it (`decode`); the
 line's is its least sure character.
 
-The network is trained by `python manage.py train_micr` (`ctc_training`, PyTorch, a training-only
-requirement) and shipped as plain arrays (`e13b-ctc.npz`): loading it runs no code, and it is evaluated
-here with numpy, so the portal and workers do not need PyTorch. `line_image` is the one preparation of
+Two such networks, trained alike from different seeds, read every line; a line they read differently
+is not trusted (`agreed`). They are trained by `python manage.py train_micr` (`ctc_training`, PyTorch,
+a training-only requirement) and shipped as plain arrays (`e13b-ctc.npz`, `e13b-ctc-b.npz`): loading
+them runs no code, and they are evaluated here with numpy, so the portal and workers do not need
+PyTorch. `line_image` is the one preparation of
 a line, for training and reading alike."""
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on
 BLANK = len(ALPHABET)
 HEIGHT = 32  # rows the network sees
 STRIDE = 4  # columns per step of its output
-MODEL_PATH = Path(__file__).with_name("e13b-ctc.npz")
+# Two networks trained alike from different seeds (`train_micr --seed 0`, `--seed 1 --out …-b.npz`): a
+# line both read the same keeps its confidence; a line they read differently goes to a person (`agreed`).
+MODEL_PATHS = (Path(__file__).with_name("e13b-ctc.npz"), Path(__file__).with_name("e13b-ctc-b.npz"))
+MODEL_PATH = MODEL_PATHS[0]
+DISAGREED = 0.5  # the most a character of a line the networks read differently can be trusted
 # (name, pooling after it): the layers in order, each a convolution and (but the last) a ReLU. Weights
 # are (out, in, rows, cols), or (out, in, cols) for a convolution along the line.
 LAYERS = (("c1", (2, 2)), ("c2", (2, 2)), ("c3", (2, 1)), ("c4", (2, 1)), ("c5", None), ("c6", None), ("out", None))
@@ -125,6 +131,21 @@ def decode(probs: np.ndarray) -> tuple[str, list[float]]:
     return "".join(chars), [round(c, 4) for c in confidences]
 
 
+def agreed(readings: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
+    """One reading from several networks' `decode`s. Where they all read the same line, each character
+    keeps the least of their confidences. Where they differ, the surest reading is kept, but no
+    character in it is trusted above DISAGREED: one of them is wrong, and a person looks."""
+    if len({text for text, _ in readings}) == 1:
+        return readings[0][0], [min(c) for c in zip(*(conf for _, conf in readings), strict=True)]
+    text, confidences = max(readings, key=lambda r: min(r[1], default=0.0))
+    return text, [min(c, DISAGREED) for c in confidences]
+
+
+def read(image: np.ndarray, models: tuple[CtcModel, ...]) -> tuple[str, list[float]]:
+    """A prepared line (`line_image`) read by each network and `agreed`."""
+    return agreed([decode(model.probabilities(image)) for model in models])
+
+
 @lru_cache(maxsize=1)
-def shipped() -> CtcModel:
-    return CtcModel.load()
+def shipped() -> tuple[CtcModel, ...]:
+    return tuple(CtcModel.load(path) for path in MODEL_PATHS)

@@ -33,10 +33,11 @@ class MicrRead:
 
 
 def read_line(ink: np.ndarray, model: ctc.CtcModel | None = None) -> MicrRead:
+    """The line read by the shipped networks in agreement (`ctc.agreed`), or by `model` alone."""
     image = ctc.line_image(ink)
     if image is None:
         return MicrRead("")
-    return MicrRead(*ctc.decode((model or ctc.shipped()).probabilities(image)))
+    return MicrRead(*ctc.read(image, (model,) if model is not None else ctc.shipped()))
 
 
 def locate(ink: np.ndarray) -> np.ndarray:
