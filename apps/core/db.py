@@ -75,21 +75,23 @@ class CompiledQuery:
         if sorted(i for i, _ in slots if i is not None) != list(range(len(markers))):
             raise ValueError("each parameter must reach the SQL once, unchanged (not inside LIKE or IN)")
         # The compiler is kept for its converters, which read only settings (the time zone), so any
-        # thread's connection to this database may use it.
-        compiled = self._compiled[conn.alias, conn.vendor] = (sql, slots, compiler)
+        # thread's connection to this database may use them.
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        compiled = self._compiled[conn.alias, conn.vendor] = (sql, slots, compiler, converters)
         return compiled
 
     def rows(self, *values, using: str = "default") -> list[tuple]:
         from django.db import connections
 
         conn = connections[using]
-        sql, slots, compiler = self._compiled.get((using, conn.vendor)) or self._compile(conn)
+        sql, slots, compiler, converters = self._compiled.get((using, conn.vendor)) or self._compile(conn)
         params = [fixed if i is None else _adapt(conn, values[i]) for i, fixed in slots]
         with conn.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
         width = compiler.col_count
-        return [tuple(row[:width]) for row in compiler.results_iter(results=[fetched])]
+        rows = compiler.apply_converters(fetched, converters) if converters else fetched
+        return [tuple(row[:width]) for row in rows]
 
 
 _MARKERS = {
