@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.cheques import risk, services
+from apps.cheques import generator, risk, services
 from apps.cheques.models import Cheque, ChequeField
 from apps.core.models import AuditEvent
 from apps.fraud.cases import services as cases
@@ -130,3 +130,22 @@ def test_a_decided_case_labels_its_cheques_for_training(team, analyst):
     cheque.refresh_from_db()
     assert cheque.label == "legitimate" and cheque.labelled_at is not None
     assert AuditEvent.objects.filter(action="cheque.label", object_id=str(cheque.pk)).exists()
+
+
+def test_the_features_scored_in_the_pipeline_are_the_ones_training_reads_back(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
+    """One code path: what the route step scored a cheque on equals what training computes from the
+    stored cheque, drawer history included (an earlier cheque on the same account)."""
+    from .test_reading import _process
+
+    scored = []
+    real = risk.assess
+    monkeypatch.setattr(risk, "assess", lambda checks, feats: scored.append(feats) or real(checks, feats))
+    g = generator.generate(4, country="us", clean=True)
+    first = _process(g, django_capture_on_commit_callbacks)
+    Cheque.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=3))
+    second = _process(generator.generate(4, country="us", clean=False), django_capture_on_commit_callbacks)
+    assert second.micr_key == first.micr_key and len(scored) == 2
+    assert scored[1]["drawer_cheques_90d"] == 1.0 and scored[1]["failed_duplicate"] == 1.0
+    assert risk.stored_features(Cheque.objects.get(pk=second.pk)) == scored[1]
