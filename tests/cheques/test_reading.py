@@ -8,6 +8,7 @@ import json
 import random
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,6 +102,54 @@ def test_a_smudged_character_is_not_read_with_confidence():
     read = reader.read_line(smudged)
     assert read.text != clean.text or read.confidence < 0.95
     assert read.confidence < 0.95 <= clean.confidence
+
+
+def _line_ink() -> np.ndarray:
+    """A MICR line as the generator prints it, with 30 blank rows above and below."""
+    ink = segment.binarize(generator.draw_micr("A031300465A C0238D0145C 1172", 40, random.Random(1)))
+    rows = np.flatnonzero(ink.any(axis=1))
+    return np.pad(ink[rows[0] : rows[-1] + 1], ((30, 30), (0, 0)))
+
+
+def test_a_signature_or_a_ruled_line_beside_the_micr_line_is_cropped_away():
+    """Real MICR bands carry a signature's tail or an underline above or below the characters: the
+    reader sees the characters at the size it was trained on, as if nothing were there."""
+    ink = _line_ink()
+    clean = reader.read_line(ink)
+    top, bottom = ctc.glyph_rows(ink)
+    marked = ink.copy()
+    marked[top - 12 : top - 10, 40:700] = True  # a ruled line above
+    for x in range(300, 420):  # a pen stroke below, wandering but not touching the characters
+        y = bottom + 12 + round(6 * np.sin(x / 15))
+        marked[y : y + 2, x] = True
+    assert np.array_equal(ctc.line_image(marked), ctc.line_image(ink))
+    assert reader.read_line(marked) == clean and clean.confidence >= 0.95
+
+
+def test_a_stroke_through_a_character_does_not_shrink_the_line_and_a_drifting_line_is_kept_whole():
+    ink = _line_ink()
+    top, bottom = ctc.glyph_rows(ink)
+    assert (top, bottom) == (29, ink.shape[0] - 29)  # the characters' rows and one to spare each side
+    crossed = ink.copy()
+    columns = np.flatnonzero(ink.any(axis=0))
+    crossed[2 : top + 10, columns[0] + 3 : columns[0] + 5] = True  # a stroke down into the first character
+    assert ctc.glyph_rows(crossed) == (top, bottom)
+    drifting = ink.copy()
+    half = columns[0] + (columns[-1] - columns[0]) // 2
+    drifting[:, half:] = np.roll(ink[:, half:], 6, axis=0)  # the right half of the line printed lower
+    assert ctc.glyph_rows(drifting) == (top, bottom + 6)
+    assert reader.read_line(drifting).text == reader.read_line(ink).text
+
+
+def test_training_lines_are_scribbled_over_as_real_bands_are():
+    line = ctc_training.Line(Path("line"), "A0313", _line_ink())
+    rng = random.Random(2)
+    scribbled = [ctc_training._scribbled(line.ink, rng) for _ in range(5)]
+    for ink in scribbled:  # the line is all there, with strokes added above, below or through it
+        h = line.ink.shape[0]
+        above = next(k for k in range(ink.shape[0]) if np.array_equal(ink[k : k + h] & line.ink, line.ink))
+        assert ink.sum() > line.ink.sum() and ink.shape[0] >= h and above >= 0
+    assert not all(np.array_equal(scribbled[0], other) for other in scribbled[1:])
 
 
 def _drawn_lines(folder, count: int, seed: int):

@@ -1,6 +1,7 @@
 """The E-13B line reader: a small convolutional network read along the line, decoded with CTC.
 
-No segmentation: the line is scaled to 32 rows and the network gives, for every 4 columns, the
+No segmentation: the line is cropped to its characters' rows (a signature's tail or an underline
+beside it is cut away, `glyph_rows`), scaled to 32 rows, and the network gives, for every 4 columns, the
 probability of each character or of "nothing here" (CTC's blank). The reading is the most probable
 symbol at each step with repeats and blanks removed (greedy CTC decoding). A character's confidence is
 its probability where it was read, lowered by any sign of a character missed beside it (`decode`); the
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
+from scipy import ndimage
 
 ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on-us, D dash
 BLANK = len(ALPHABET)
@@ -37,17 +39,44 @@ LAYERS = (("c1", (2, 2)), ("c2", (2, 2)), ("c3", (2, 1)), ("c4", (2, 1)), ("c5",
 
 
 def line_image(ink: np.ndarray) -> np.ndarray | None:
-    """A line's ink (bool, True = ink) as the network's input: cropped to its inked rows (a row with
-    at least 1% ink) and columns, scaled to HEIGHT rows keeping its proportions, floats 0-1."""
-    rows = np.flatnonzero(ink.mean(axis=1) > 0.01)
-    cols = np.flatnonzero(ink.any(axis=0))
-    if not len(rows) or not len(cols):
+    """A line's ink (bool, True = ink) as the network's input: cropped to the rows of its characters
+    (`glyph_rows`) and to its inked columns, scaled to HEIGHT rows keeping its proportions, floats 0-1."""
+    rows = glyph_rows(ink)
+    if rows is None:
         return None
-    crop = ink[max(0, rows[0] - 1) : rows[-1] + 2, max(0, cols[0] - 2) : cols[-1] + 3]
+    ink = ink[rows[0] : rows[1]]
+    cols = np.flatnonzero(ink.any(axis=0))
+    if not len(cols):
+        return None
+    crop = ink[:, max(0, cols[0] - 2) : cols[-1] + 3]
     h, w = crop.shape
     width = max(2 * STRIDE, round(w * HEIGHT / h))
     scaled = Image.fromarray(crop.astype(np.uint8) * 255).resize((width, HEIGHT), Image.BILINEAR)
     return np.asarray(scaled, dtype=np.float32) / 255
+
+
+def glyph_rows(ink: np.ndarray) -> tuple[int, int] | None:
+    """The rows a line's characters span, from the top of the highest to the bottom of the lowest
+    (a line drifting up or down keeps all of it), with a row to spare each side.
+
+    E-13B characters all have one height, so the characters are the blobs of ink about as tall as the
+    tallest glyph-shaped blobs (no wider than tall, so not a ruled line or a bar). A signature stroke
+    or an underline above or below the line is cut away, and one crossing a character (which makes that
+    blob taller) does not widen the band. A line with no such blob is cropped to its inked rows."""
+    labels, _ = ndimage.label(ink, structure=np.ones((3, 3)))
+    boxes = [box for box in ndimage.find_objects(labels) if box is not None]
+    if not boxes:
+        return None
+    tops = np.array([b[0].start for b in boxes])
+    bottoms = np.array([b[0].stop for b in boxes])
+    heights, widths = bottoms - tops, np.array([b[1].stop - b[1].start for b in boxes])
+    shaped = (widths <= 1.2 * heights) & (heights >= 5)
+    if not shaped.any():
+        inked = np.flatnonzero(ink.mean(axis=1) > 0.01)
+        return (max(0, inked[0] - 1), inked[-1] + 2) if len(inked) else None
+    tall = np.percentile(heights[shaped], 90)
+    glyphs = shaped & (heights >= 0.6 * tall) & (heights <= 1.3 * tall)
+    return max(0, int(tops[glyphs].min()) - 1), int(bottoms[glyphs].max()) + 1
 
 
 def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 CTC needs no character positions: the network learns where each character is from the line's text
 alone. The lines are the ones `ctc.line_image` prepares for reading; during training each is also
-stretched or squeezed in width (85-115%), moved up or down a row or two, and sprinkled with specks, so
-that the network does not learn one scanner's spacing or one line's dust.
+stretched or squeezed in width (85-115%), half of the time scribbled over with pen strokes and ruled
+lines (as signatures and handwritten amounts cross real MICR bands), moved up or down a row or two, and
+sprinkled with specks, so that the network does not learn one scanner's spacing or one line's dust.
 
 The split is fixed and by file name: the first 80% train, the last 20% (later scans) are held out and
 only ever measured (`benchmarks/micr.py`). Lines of the generator's cheques (`drawn`) are trained on as
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from . import ctc, layouts
 from .segment import binarize
@@ -101,9 +102,36 @@ def _stretched(ink: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).resize((max(4, round(w * factor)), h)), dtype=bool)
 
 
+def _scribbled(ink: np.ndarray, rng: random.Random) -> np.ndarray:
+    """The line with what lies over real MICR bands drawn on it: a signature's or a handwritten
+    amount's strokes (curves 1-3 pixels thick, through the characters or above and below them) and,
+    now and then, a ruled line above or below."""
+    h, w = ink.shape
+    above, below = rng.randint(0, h // 2), rng.randint(0, h // 2)
+    image = Image.fromarray(np.pad(ink, ((above, below), (0, 0))).astype(np.uint8) * 255)
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(1, 3)):
+        start, span = rng.uniform(0, w), rng.uniform(0.05, 0.3) * w
+        y = rng.uniform(0, h + above + below)
+        points = []
+        for k in range(rng.randint(3, 7)):
+            y = min(max(0.0, y + rng.uniform(-0.4, 0.4) * h), h + above + below - 1.0)
+            points.append((start + span * k / 6, y))
+        draw.line(points, fill=255, width=rng.randint(1, 3), joint="curve")
+    if rng.random() < 0.3:
+        y = rng.choice((rng.randint(0, max(0, above - 2)), h + above + rng.randint(1, max(1, below))))
+        start = rng.uniform(0, 0.5) * w
+        draw.line([(start, y), (start + rng.uniform(0.2, 1.0) * w, y)], fill=255, width=rng.randint(1, 2))
+    return np.asarray(image) > 127
+
+
 def _image(line: Line, rng: random.Random) -> np.ndarray:
-    """The line as `ctc.line_image` prepares it for reading, stretched, shifted and specked."""
-    image = ctc.line_image(_stretched(line.ink, rng.uniform(0.85, 1.15)))
+    """The line as `ctc.line_image` prepares it for reading: stretched, half of the time scribbled
+    over (`_scribbled`), shifted and specked."""
+    ink = _stretched(line.ink, rng.uniform(0.85, 1.15))
+    if rng.random() < 0.5:
+        ink = _scribbled(ink, rng)
+    image = ctc.line_image(ink)
     if rng.random() < 0.5:
         image = np.roll(image, rng.randint(-2, 2), axis=0)
     specks = np.random.default_rng(rng.randrange(2**32)).random(image.shape) < 0.01
