@@ -141,6 +141,17 @@ def test_a_stroke_through_a_character_does_not_shrink_the_line_and_a_drifting_li
     assert reader.read_line(drifting).text == reader.read_line(ink).text
 
 
+def test_a_band_of_odd_blobs_is_still_cropped_to_one_of_them():
+    """A scribble can leave nothing glyph-sized but one big loop among specks (it stopped a training
+    run once): the crop is the loop's rows, not an error."""
+    ink = np.zeros((260, 900), dtype=bool)
+    for x, height in ((10, 5), (40, 7), (70, 8)):
+        ink[30 : 30 + height, x : x + 4] = True
+    ink[20:220, 300:302] = ink[20:220, 498:500] = ink[20:22, 300:500] = ink[218:220, 300:500] = True
+    assert ctc.glyph_rows(ink) == (19, 221)
+    assert ctc.line_image(ink).shape[0] == ctc.HEIGHT
+
+
 def test_training_lines_are_scribbled_over_as_real_bands_are():
     line = ctc_training.Line(Path("line"), "A0313", _line_ink())
     rng = random.Random(2)

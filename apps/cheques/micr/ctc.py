@@ -74,7 +74,7 @@ def glyph_rows(ink: np.ndarray) -> tuple[int, int] | None:
     if not shaped.any():
         inked = np.flatnonzero(ink.mean(axis=1) > 0.01)
         return (max(0, inked[0] - 1), inked[-1] + 2) if len(inked) else None
-    tall = np.percentile(heights[shaped], 90)
+    tall = np.percentile(heights[shaped], 90, method="nearest")  # a blob's height: that blob is a glyph
     glyphs = shaped & (heights >= 0.6 * tall) & (heights <= 1.3 * tall)
     return max(0, int(tops[glyphs].min()) - 1), int(bottoms[glyphs].max()) + 1
 
