@@ -1,7 +1,7 @@
 """MICR reader accuracy (`make bench`) on the real E-13B lines of ../shared/data/micr-e13b (or
 MICR_DATA_DIR), on the held-out part only: the last 20% of the files by name, which the shipped model
-(`python manage.py train_micr`) never saw. For the shipped pair of networks reading in agreement, and
-for each network alone, it prints the exact-line rate, the character error rate (edit
+(`python manage.py train_micr`) never saw. For the shipped networks reading by majority, and for each
+network alone, it prints the exact-line rate, the character error rate (edit
 distance over characters), the routing exact rate over lines whose text holds a routing field, the
 misread routing numbers that still pass their checksum, how many lines are read with enough
 confidence to skip keying and how many of those are wrong, and how many wrong lines are wrong only in
@@ -36,10 +36,12 @@ def main() -> None:
     from django.conf import settings
 
     threshold = settings.CHEQUE_MIN_CONFIDENCE["micr"]
-    first, second = ctc.shipped()
-    for name, models in (("the shipped pair, in agreement", None), ("network a alone", first),
-                         ("network b alone", second)):  # fmt: skip
-        _evaluate(name, held_out, lambda ink, m=models: reader.read_line(ink, m), threshold, layouts, aba_checksum_ok)
+    shipped = ctc.shipped()
+    readers = [(f"the {len(shipped)} shipped networks, by majority", None)]
+    readers += [(f"network {'abcdefgh'[k]} alone ({path.name})", model)
+                for k, (path, model) in enumerate(zip(ctc.MODEL_PATHS, shipped, strict=True))]  # fmt: skip
+    for name, model in readers:
+        _evaluate(name, held_out, lambda ink, m=model: reader.read_line(ink, m), threshold, layouts, aba_checksum_ok)
 
 
 def _evaluate(name, held_out, read_line, threshold, layouts, aba_checksum_ok) -> None:

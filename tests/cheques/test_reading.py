@@ -75,6 +75,8 @@ def test_a_line_the_two_networks_read_differently_goes_to_a_person():
     assert same == ("A031C12", [0.97, 0.98, 0.97, 0.99, 0.98, 0.96, 0.92])  # each character's least sure
     differ = ctc.agreed([("A031C12", [0.99] * 7), ("A031C72", [0.999] * 7)])
     assert differ == ("A031C72", [ctc.DISAGREED] * 7)  # the surer reading, trusted by no one
+    outvoted = ctc.agreed([("A031C12", [0.9] * 7), ("A031C72", [0.999] * 7), ("A031C12", [0.8] * 7)])
+    assert outvoted == ("A031C12", [ctc.DISAGREED] * 7)  # the line two of three read, still for a person
     line = generator.generate(4, country="us", clean=True).front.crop((0, 560, 1500, 640))
     read = reader.read(line)
     assert read.confidence >= 0.95 and read.micr  # the shipped pair agree on a clean line
@@ -139,6 +141,22 @@ def test_a_stroke_through_a_character_does_not_shrink_the_line_and_a_drifting_li
     drifting[:, half:] = np.roll(ink[:, half:], 6, axis=0)  # the right half of the line printed lower
     assert ctc.glyph_rows(drifting) == (top, bottom + 6)
     assert reader.read_line(drifting).text == reader.read_line(ink).text
+
+
+def test_training_lines_are_printed_heavier_or_lighter_now_and_then():
+    ink = _line_ink()
+    rng = random.Random(4)
+    kinds = set()
+    for _ in range(40):
+        varied = ctc_training._inked(ink, rng)
+        if np.array_equal(varied, ink):
+            kinds.add("as printed")
+        elif (varied >= ink).all():
+            kinds.add("heavier")  # every stroke kept, and thicker
+        else:
+            assert (varied <= ink).all() and varied.sum() > ink.sum() / 3  # thinner, not wiped out
+            kinds.add("lighter")
+    assert kinds == {"as printed", "heavier", "lighter"}
 
 
 def test_a_band_of_odd_blobs_is_still_cropped_to_one_of_them():

@@ -16,6 +16,7 @@ a line, for training and reading alike."""
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -162,11 +163,13 @@ def decode(probs: np.ndarray) -> tuple[str, list[float]]:
 
 def agreed(readings: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
     """One reading from several networks' `decode`s. Where they all read the same line, each character
-    keeps the least of their confidences. Where they differ, the surest reading is kept, but no
-    character in it is trusted above DISAGREED: one of them is wrong, and a person looks."""
+    keeps the least of their confidences. Where they differ, the line most of them read is kept (on a
+    tie, the one read most surely), but no character in it is trusted above DISAGREED: one of them is
+    wrong, and a person looks."""
     if len({text for text, _ in readings}) == 1:
         return readings[0][0], [min(c) for c in zip(*(conf for _, conf in readings), strict=True)]
-    text, confidences = max(readings, key=lambda r: min(r[1], default=0.0))
+    votes = Counter(text for text, _ in readings)
+    text, confidences = max(readings, key=lambda r: (votes[r[0]], min(r[1], default=0.0)))
     return text, [min(c, DISAGREED) for c in confidences]
 
 

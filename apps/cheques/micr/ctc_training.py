@@ -2,9 +2,10 @@
 
 CTC needs no character positions: the network learns where each character is from the line's text
 alone. The lines are the ones `ctc.line_image` prepares for reading; during training each is also
-stretched or squeezed in width (85-115%), half of the time scribbled over with pen strokes and ruled
-lines (as signatures and handwritten amounts cross real MICR bands), moved up or down a row or two, and
-sprinkled with specks, so that the network does not learn one scanner's spacing or one line's dust.
+stretched or squeezed in width (85-115%), printed heavier or lighter, half of the time scribbled over
+with pen strokes and ruled lines (as signatures and handwritten amounts cross real MICR bands), moved
+up or down a row or two, and sprinkled with specks, so that the network does not learn one scanner's
+spacing or one line's dust.
 
 The split is fixed and by file name: the first 80% train, the last 20% (later scans) are held out and
 only ever measured (`benchmarks/micr.py`). Lines of the generator's cheques (`drawn`) are trained on as
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
 from . import ctc, layouts
 from .segment import binarize
@@ -125,10 +127,24 @@ def _scribbled(ink: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.asarray(image) > 127
 
 
-def _image(line: Line, rng: random.Random) -> np.ndarray:
-    """The line as `ctc.line_image` prepares it for reading: stretched, half of the time scribbled
-    over (`_scribbled`), shifted and specked."""
+def _inked(ink: np.ndarray, rng: random.Random) -> np.ndarray:
+    """The line printed heavier (a third of the time: every stroke a pixel or two thicker, as a
+    worn ribbon or a smeared character prints) or lighter (one time in eight: a pixel thinner)."""
+    roll = rng.random()
+    if roll < 1 / 3:
+        return ndimage.binary_dilation(ink, np.ones((rng.choice((2, 3)),) * 2, dtype=bool))
+    if roll < 1 / 3 + 1 / 8:
+        return ndimage.binary_erosion(ink, np.ones((2, 2), dtype=bool), border_value=0)
+    return ink
+
+
+def _image(line: Line, rng: random.Random, vary_ink: bool = True) -> np.ndarray:
+    """The line as `ctc.line_image` prepares it for reading: stretched, printed heavier or lighter
+    (`_inked`, unless `vary_ink` is off), half of the time scribbled over (`_scribbled`), shifted and
+    specked."""
     ink = _stretched(line.ink, rng.uniform(0.85, 1.15))
+    if vary_ink:
+        ink = _inked(ink, rng)
     if rng.random() < 0.5:
         ink = _scribbled(ink, rng)
     image = ctc.line_image(ink)
@@ -138,10 +154,10 @@ def _image(line: Line, rng: random.Random) -> np.ndarray:
     return np.maximum(image, specks.astype(np.float32))
 
 
-def _batch(lines: list[Line], rng: random.Random):
+def _batch(lines: list[Line], rng: random.Random, vary_ink: bool = True):
     import torch
 
-    images = [_image(line, rng) for line in lines]
+    images = [_image(line, rng, vary_ink) for line in lines]
     width = -(-max(i.shape[1] for i in images) // ctc.STRIDE) * ctc.STRIDE
     x = np.zeros((len(images), 1, ctc.HEIGHT, width), dtype=np.float32)
     for k, image in enumerate(images):
@@ -154,11 +170,12 @@ def export(network) -> ctc.CtcModel:
 
 
 def train(
-    lines: list[Line], *, epochs: int = 30, seed: int = 0, batch_size: int = 16,
+    lines: list[Line], *, epochs: int = 30, seed: int = 0, batch_size: int = 16, vary_ink: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> ctc.CtcModel:  # fmt: skip
     """Train the reader on `lines` (with their text) and return it as numpy arrays. Lines of similar
-    width are batched together (less padding); the learning rate rises then falls over the run."""
+    width are batched together (less padding); the learning rate rises then falls over the run.
+    `vary_ink` off trains without `_inked` (as the shipped networks a and b were)."""
     import torch
     import torch.nn.functional as F
 
@@ -178,7 +195,7 @@ def train(
         total = 0.0
         for batch in batches:
             chosen = [lines[i] for i in batch]
-            x, steps = _batch(chosen, rng)
+            x, steps = _batch(chosen, rng, vary_ink)
             log_probs = F.log_softmax(network(x), dim=1).permute(2, 0, 1)  # steps, batch, symbols
             targets = torch.tensor([ctc.ALPHABET.index(ch) for line in chosen for ch in line.text], dtype=torch.long)
             loss = loss_of(log_probs, targets, torch.tensor(steps), torch.tensor([len(line.text) for line in chosen]))
