@@ -61,15 +61,17 @@ def test_the_shipped_readers_load_as_plain_arrays_and_give_probabilities():
         with np.load(path, allow_pickle=False) as data:  # no pickle: loading runs no code
             assert {f"{name}.weight" for name, _ in ctc.LAYERS} <= set(data.files)
     image = ctc.line_image(segment.binarize(generator.draw_micr("A0313 0046 5A", 40, random.Random(1))))
-    first, second = ctc.shipped()
-    for model in (first, second):
+    models = ctc.shipped()
+    assert len(models) == len(ctc.MODEL_PATHS) == 3
+    for model in models:
         probs = model.probabilities(image)
         assert probs.shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
         assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
-    assert not np.allclose(first.probabilities(image), second.probabilities(image))  # two networks, not one twice
+    for one, other in ((0, 1), (0, 2), (1, 2)):  # three networks, not one thrice
+        assert not np.allclose(models[one].probabilities(image), models[other].probabilities(image))
 
 
-def test_a_line_the_two_networks_read_differently_goes_to_a_person():
+def test_a_line_the_networks_read_differently_goes_to_a_person():
     same = ctc.agreed([("A031C12", [0.99, 0.98, 0.97, 0.99, 0.99, 0.96, 0.99]),
                        ("A031C12", [0.97, 0.99, 0.99, 0.99, 0.98, 0.99, 0.92])])  # fmt: skip
     assert same == ("A031C12", [0.97, 0.98, 0.97, 0.99, 0.98, 0.96, 0.92])  # each character's least sure
@@ -79,7 +81,7 @@ def test_a_line_the_two_networks_read_differently_goes_to_a_person():
     assert outvoted == ("A031C12", [ctc.DISAGREED] * 7)  # the line two of three read, still for a person
     line = generator.generate(4, country="us", clean=True).front.crop((0, 560, 1500, 640))
     read = reader.read(line)
-    assert read.confidence >= 0.95 and read.micr  # the shipped pair agree on a clean line
+    assert read.confidence >= 0.95 and read.micr  # the shipped networks agree on a clean line
 
 
 def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():

@@ -7,12 +7,12 @@ symbol at each step with repeats and blanks removed (greedy CTC decoding). A cha
 its probability where it was read, lowered by any sign of a character missed beside it (`decode`); the
 line's is its least sure character.
 
-Two such networks, trained alike from different seeds, read every line; a line they read differently
-is not trusted (`agreed`). They are trained by `python manage.py train_micr` (`ctc_training`, PyTorch,
-a training-only requirement) and shipped as plain arrays (`e13b-ctc.npz`, `e13b-ctc-b.npz`): loading
-them runs no code, and they are evaluated here with numpy, so the portal and workers do not need
-PyTorch. `line_image` is the one preparation of
-a line, for training and reading alike."""
+Three such networks, trained from different seeds, read every line; the line most of them read is
+kept, and a line they do not all read alike is not trusted (`agreed`). They are trained by
+`python manage.py train_micr` (`ctc_training`, PyTorch, a training-only requirement) and shipped as
+plain arrays (`e13b-ctc*.npz`): loading them runs no code, and they are evaluated here with numpy, so
+the portal and workers do not need PyTorch. `line_image` is the one preparation of a line, for
+training and reading alike."""
 
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on
 BLANK = len(ALPHABET)
 HEIGHT = 32  # rows the network sees
 STRIDE = 4  # columns per step of its output
-# Two networks trained alike from different seeds (`train_micr --seed 0`, `--seed 1 --out …-b.npz`): a
-# line both read the same keeps its confidence; a line they read differently goes to a person (`agreed`).
-MODEL_PATHS = (Path(__file__).with_name("e13b-ctc.npz"), Path(__file__).with_name("e13b-ctc-b.npz"))
+# Three networks trained from different seeds (the README gives each one's `train_micr` command): the
+# line most of them read is kept; a line they do not all read alike goes to a person (`agreed`).
+MODEL_PATHS = tuple(Path(__file__).with_name(name) for name in ("e13b-ctc.npz", "e13b-ctc-b.npz", "e13b-ctc-c.npz"))
 MODEL_PATH = MODEL_PATHS[0]
 DISAGREED = 0.5  # the most a character of a line the networks read differently can be trusted
 # (name, pooling after it): the layers in order, each a convolution and (but the last) a ReLU. Weights

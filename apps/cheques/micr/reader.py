@@ -33,7 +33,7 @@ class MicrRead:
 
 
 def read_line(ink: np.ndarray, model: ctc.CtcModel | None = None) -> MicrRead:
-    """The line read by the shipped networks in agreement (`ctc.agreed`), or by `model` alone."""
+    """The line read by the shipped networks by majority (`ctc.agreed`), or by `model` alone."""
     image = ctc.line_image(ink)
     if image is None:
         return MicrRead("")
