@@ -84,6 +84,40 @@ def test_a_line_the_networks_read_differently_goes_to_a_person():
     assert read.confidence >= 0.95 and read.micr  # the shipped networks agree on a clean line
 
 
+class _Network:
+    """A stand-in network that reads `text` (surely), or `plain` on the line exactly as it is prepared,
+    and notes the widths it was shown."""
+
+    def __init__(self, text: str, plain: str | None = None, plain_width: int = 0):
+        self.text, self.plain, self.plain_width, self.widths = text, plain, plain_width, []
+
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        self.widths.append(image.shape[1])
+        text = self.plain if self.plain and image.shape[1] == self.plain_width else self.text
+        probs = np.full((2 * len(text) + 1, len(ctc.ALPHABET) + 1), 0.001)
+        probs[:, ctc.BLANK] = 0.99
+        for k, ch in enumerate(text):
+            probs[2 * k + 1] = 0.001
+            probs[2 * k + 1, ctc.ALPHABET.index(ch)] = 0.99
+        return probs
+
+
+def test_a_line_the_networks_read_differently_is_read_again_narrower_wider_heavier_and_lighter():
+    ink = _line_ink()
+    width = ctc.line_image(ink).shape[1]
+    agreeing = [_Network("A031C12"), _Network("A031C12")]
+    assert ctc.read(ink, agreeing) == ("A031C12", [0.99] * 7)
+    assert [n.widths for n in agreeing] == [[width], [width]]  # read once: nothing to settle
+    # One network misreads the line as it is but not as it is varied; a third always misreads it. As
+    # the line is, all three differ; with the second looks, the true reading has the most votes.
+    networks = [_Network("A031C12", plain="A081C12", plain_width=width), _Network("A031C12"), _Network("A071C12")]
+    text, confidences = ctc.read(ink, networks)
+    assert text == "A031C12" and max(confidences) == ctc.DISAGREED  # still for a person to confirm
+    seen = sorted(set(networks[0].widths))
+    assert len(networks[0].widths) == 1 + len(ctc.SECOND_LOOKS) and seen[0] < width < seen[-1]  # narrower, wider
+    assert ctc.read(np.zeros((40, 300), dtype=bool), networks) == ("", [])  # nothing to read
+
+
 def test_the_reader_reads_a_whole_cheque_and_the_same_line_cropped():
     g = generator.generate(4, country="us", clean=True)
     whole = reader.read(g.front, level=True)
@@ -159,6 +193,21 @@ def test_training_lines_are_printed_heavier_or_lighter_now_and_then():
             assert (varied <= ink).all() and varied.sum() > ink.sum() / 3  # thinner, not wiped out
             kinds.add("lighter")
     assert kinds == {"as printed", "heavier", "lighter"}
+
+
+def test_training_can_print_one_character_of_a_line_as_a_blob():
+    ink = _line_ink()
+    top, bottom = ctc.glyph_rows(ink)
+    rng = random.Random(3)
+    places = set()
+    for _ in range(10):
+        smeared = ctc_training._smeared(ink, rng)
+        assert (smeared >= ink).all()  # ink only added (none where the place fell between the groups)
+        changed = np.flatnonzero((smeared != ink).any(axis=0))
+        if len(changed):
+            assert changed[-1] - changed[0] < bottom - top  # within one character's width, not the line
+            places.add(int(changed[0]))
+    assert len(places) > 5  # a different character each time
 
 
 def test_a_band_of_odd_blobs_is_still_cropped_to_one_of_them():

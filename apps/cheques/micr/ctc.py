@@ -7,8 +7,10 @@ symbol at each step with repeats and blanks removed (greedy CTC decoding). A cha
 its probability where it was read, lowered by any sign of a character missed beside it (`decode`); the
 line's is its least sure character.
 
-Three such networks, trained from different seeds, read every line; the line most of them read is
-kept, and a line they do not all read alike is not trusted (`agreed`). They are trained by
+Several such networks, trained from different seeds, read every line; the line most of them read is
+kept, and a line they do not all read alike is not trusted (`agreed`). Such a line is also read again
+as the training varied its lines (narrower and wider, heavier and lighter, `SECOND_LOOKS`), and every
+reading counts in the vote: a character one network misses at one width it often reads at another. They are trained by
 `python manage.py train_micr` (`ctc_training`, PyTorch, a training-only requirement) and shipped as
 plain arrays (`e13b-ctc*.npz`): loading them runs no code, and they are evaluated here with numpy, so
 the portal and workers do not need PyTorch. `line_image` is the one preparation of a line, for
@@ -17,6 +19,7 @@ training and reading alike."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,6 +81,22 @@ def glyph_rows(ink: np.ndarray) -> tuple[int, int] | None:
     tall = np.percentile(heights[shaped], 90, method="nearest")  # a blob's height: that blob is a glyph
     glyphs = shaped & (heights >= 0.6 * tall) & (heights <= 1.3 * tall)
     return max(0, int(tops[glyphs].min()) - 1), int(bottoms[glyphs].max()) + 1
+
+
+def stretched(ink: np.ndarray, factor: float) -> np.ndarray:
+    """The line's ink narrower (factor < 1) or wider, its height kept."""
+    h, w = ink.shape
+    return np.asarray(Image.fromarray(ink.astype(np.uint8) * 255).resize((max(4, round(w * factor)), h)), dtype=bool)
+
+
+# How a line the networks read differently is read again: as training varies its lines (85-115% wide,
+# a pixel heavier or lighter, `ctc_training._image`), so each is a line the networks know how to read.
+SECOND_LOOKS = (
+    lambda ink: stretched(ink, 0.9),
+    lambda ink: stretched(ink, 1.1),
+    lambda ink: ndimage.binary_dilation(ink, np.ones((2, 2), dtype=bool)),
+    lambda ink: ndimage.binary_erosion(ink, np.ones((2, 2), dtype=bool), border_value=0),
+)
 
 
 def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -173,9 +192,20 @@ def agreed(readings: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
     return text, [min(c, DISAGREED) for c in confidences]
 
 
-def read(image: np.ndarray, models: tuple[CtcModel, ...]) -> tuple[str, list[float]]:
-    """A prepared line (`line_image`) read by each network and `agreed`."""
-    return agreed([decode(model.probabilities(image)) for model in models])
+def read(ink: np.ndarray, models: Sequence[CtcModel]) -> tuple[str, list[float]]:
+    """A line's ink read by each network and `agreed`. If they do not all read it alike, it is read
+    again by each as each of `SECOND_LOOKS` varies it, and all the readings vote (the line stays
+    untrusted: `agreed` caps it at DISAGREED). A line with nothing to read reads as ("", [])."""
+    image = line_image(ink)
+    if image is None:
+        return "", []
+    readings = [decode(model.probabilities(image)) for model in models]
+    if len({text for text, _ in readings}) > 1:
+        for look in SECOND_LOOKS:
+            varied = line_image(look(ink))
+            if varied is not None:
+                readings += [decode(model.probabilities(varied)) for model in models]
+    return agreed(readings)
 
 
 @lru_cache(maxsize=1)

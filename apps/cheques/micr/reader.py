@@ -33,11 +33,11 @@ class MicrRead:
 
 
 def read_line(ink: np.ndarray, model: ctc.CtcModel | None = None) -> MicrRead:
-    """The line read by the shipped networks by majority (`ctc.agreed`), or by `model` alone."""
+    """The line read by the shipped networks by majority (`ctc.read`), or by `model` alone."""
+    if model is None:
+        return MicrRead(*ctc.read(ink, ctc.shipped()))
     image = ctc.line_image(ink)
-    if image is None:
-        return MicrRead("")
-    return MicrRead(*ctc.read(image, (model,) if model is not None else ctc.shipped()))
+    return MicrRead(*ctc.decode(model.probabilities(image))) if image is not None else MicrRead("")
 
 
 def locate(ink: np.ndarray) -> np.ndarray:
