@@ -195,21 +195,6 @@ def test_training_lines_are_printed_heavier_or_lighter_now_and_then():
     assert kinds == {"as printed", "heavier", "lighter"}
 
 
-def test_training_can_print_one_character_of_a_line_as_a_blob():
-    ink = _line_ink()
-    top, bottom = ctc.glyph_rows(ink)
-    rng = random.Random(3)
-    places = set()
-    for _ in range(10):
-        smeared = ctc_training._smeared(ink, rng)
-        assert (smeared >= ink).all()  # ink only added (none where the place fell between the groups)
-        changed = np.flatnonzero((smeared != ink).any(axis=0))
-        if len(changed):
-            assert changed[-1] - changed[0] < bottom - top  # within one character's width, not the line
-            places.add(int(changed[0]))
-    assert len(places) > 5  # a different character each time
-
-
 def test_a_band_of_odd_blobs_is_still_cropped_to_one_of_them():
     """A scribble can leave nothing glyph-sized but one big loop among specks (it stopped a training
     run once): the crop is the loop's rows, not an error."""

@@ -133,32 +133,13 @@ def _inked(ink: np.ndarray, rng: random.Random) -> np.ndarray:
     return ink
 
 
-def _smeared(ink: np.ndarray, rng: random.Random) -> np.ndarray:
-    """The line with one character's width of it printed as a blob (every stroke there 2-4 pixels
-    thicker, as a smudged or over-inked character prints), somewhere along the line."""
-    rows = ctc.glyph_rows(ink)
-    if rows is None:
-        return ink
-    width = max(3, round((rows[1] - rows[0]) * rng.uniform(0.5, 0.9)))
-    start = rng.randint(0, max(0, ink.shape[1] - width))
-    size = rng.choice((3, 4, 5))
-    smeared = ink.copy()
-    window = ink[:, max(0, start - size) : start + width + size]
-    blob = ndimage.binary_dilation(window, np.ones((size, size), dtype=bool))
-    left = start - max(0, start - size)
-    smeared[:, start : start + width] = blob[:, left : left + width]
-    return smeared
-
-
-def _image(line: Line, rng: random.Random, vary_ink: bool = True, smear: bool = False) -> np.ndarray:
+def _image(line: Line, rng: random.Random, vary_ink: bool = True) -> np.ndarray:
     """The line as `ctc.line_image` prepares it for reading: stretched, printed heavier or lighter
-    (`_inked`, unless `vary_ink` is off), with one character a blob a quarter of the time (`_smeared`,
-    if `smear` is on), half of the time scribbled over (`_scribbled`), shifted and specked."""
+    (`_inked`, unless `vary_ink` is off), half of the time scribbled over (`_scribbled`), shifted and
+    specked."""
     ink = ctc.stretched(line.ink, rng.uniform(0.85, 1.15))
     if vary_ink:
         ink = _inked(ink, rng)
-    if smear and rng.random() < 0.25:
-        ink = _smeared(ink, rng)
     if rng.random() < 0.5:
         ink = _scribbled(ink, rng)
     image = ctc.line_image(ink)
@@ -168,10 +149,10 @@ def _image(line: Line, rng: random.Random, vary_ink: bool = True, smear: bool = 
     return np.maximum(image, specks.astype(np.float32))
 
 
-def _batch(lines: list[Line], rng: random.Random, vary_ink: bool = True, smear: bool = False):
+def _batch(lines: list[Line], rng: random.Random, vary_ink: bool = True):
     import torch
 
-    images = [_image(line, rng, vary_ink, smear) for line in lines]
+    images = [_image(line, rng, vary_ink) for line in lines]
     width = -(-max(i.shape[1] for i in images) // ctc.STRIDE) * ctc.STRIDE
     x = np.zeros((len(images), 1, ctc.HEIGHT, width), dtype=np.float32)
     for k, image in enumerate(images):
@@ -185,12 +166,11 @@ def export(network) -> ctc.CtcModel:
 
 def train(
     lines: list[Line], *, epochs: int = 30, seed: int = 0, batch_size: int = 16, vary_ink: bool = True,
-    smear: bool = False, progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> ctc.CtcModel:  # fmt: skip
     """Train the reader on `lines` (with their text) and return it as numpy arrays. Lines of similar
     width are batched together (less padding); the learning rate rises then falls over the run.
-    `vary_ink` off trains without `_inked` (as the shipped networks a and b were); `smear` on adds
-    `_smeared`."""
+    `vary_ink` off trains without `_inked` (as the shipped networks a and b were)."""
     import torch
     import torch.nn.functional as F
 
@@ -210,7 +190,7 @@ def train(
         total = 0.0
         for batch in batches:
             chosen = [lines[i] for i in batch]
-            x, steps = _batch(chosen, rng, vary_ink, smear)
+            x, steps = _batch(chosen, rng, vary_ink)
             log_probs = F.log_softmax(network(x), dim=1).permute(2, 0, 1)  # steps, batch, symbols
             targets = torch.tensor([ctc.ALPHABET.index(ch) for line in chosen for ch in line.text], dtype=torch.long)
             loss = loss_of(log_probs, targets, torch.tensor(steps), torch.tensor([len(line.text) for line in chosen]))
