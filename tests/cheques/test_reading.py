@@ -195,6 +195,20 @@ def test_training_lines_are_printed_heavier_or_lighter_now_and_then():
     assert kinds == {"as printed", "heavier", "lighter"}
 
 
+def test_training_can_draw_handwritten_loops_through_a_line_s_characters():
+    ink = _line_ink()
+    top, bottom = ctc.glyph_rows(ink)
+    rng = random.Random(3)
+    looped = [ctc_training._looped(ink, rng) for _ in range(6)]
+    for varied in looped:
+        added = varied & ~ink
+        assert (varied >= ink).all() and added.any()  # the line is all there, with strokes added
+        rows = np.flatnonzero(added.any(axis=1))
+        assert top - (bottom - top) < rows[0] and rows[-1] < bottom + (bottom - top)  # over the characters
+        assert added.any(axis=0).sum() < 5 * (bottom - top)  # a loop or two, not strokes along the line
+    assert not all(np.array_equal(looped[0], other) for other in looped[1:])
+
+
 def test_a_band_of_odd_blobs_is_still_cropped_to_one_of_them():
     """A scribble can leave nothing glyph-sized but one big loop among specks (it stopped a training
     run once): the crop is the loop's rows, not an error."""

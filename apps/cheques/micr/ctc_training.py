@@ -122,6 +122,32 @@ def _scribbled(ink: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.asarray(image) > 127
 
 
+def _looped(ink: np.ndarray, rng: random.Random) -> np.ndarray:
+    """The line with a handwritten loop or two drawn through its characters (the loop of an "l", an "e"
+    or a "g" of a signature crossing the band), so that a character with a loop over it is still read
+    as itself and not as the 0 it then looks like."""
+    rows = ctc.glyph_rows(ink)
+    columns = np.flatnonzero(ink.any(axis=0))
+    if rows is None or not len(columns):
+        return ink
+    height = rows[1] - rows[0]
+    image = Image.fromarray(ink.astype(np.uint8) * 255)
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(1, 2)):
+        x, y = float(rng.choice(columns)), rng.uniform(rows[0] + 0.3 * height, rows[1] - 0.3 * height)
+        rx, ry = rng.uniform(0.15, 0.4) * height, rng.uniform(0.25, 0.5) * height
+        slant, turn = rng.uniform(-0.5, 0.5), rng.uniform(1.0, 1.6)  # how far round (1 = once)
+        points = []
+        for k in range(25):
+            a = 2 * np.pi * turn * k / 24
+            dy = -ry * np.sin(a)
+            points.append((x + rx * np.cos(a) + slant * dy, y + dy))
+        tail = rng.uniform(-0.6, 0.6) * height
+        points.append((points[-1][0] + abs(tail) + 0.3 * height, points[-1][1] + tail))
+        draw.line(points, fill=255, width=rng.randint(2, 4), joint="curve")
+    return np.asarray(image) > 127
+
+
 def _inked(ink: np.ndarray, rng: random.Random) -> np.ndarray:
     """The line printed heavier (a third of the time: every stroke a pixel or two thicker, as a
     worn ribbon or a smeared character prints) or lighter (one time in eight: a pixel thinner)."""
@@ -133,13 +159,15 @@ def _inked(ink: np.ndarray, rng: random.Random) -> np.ndarray:
     return ink
 
 
-def _image(line: Line, rng: random.Random, vary_ink: bool = True) -> np.ndarray:
+def _image(line: Line, rng: random.Random, vary_ink: bool = True, loops: bool = False) -> np.ndarray:
     """The line as `ctc.line_image` prepares it for reading: stretched, printed heavier or lighter
     (`_inked`, unless `vary_ink` is off), half of the time scribbled over (`_scribbled`), shifted and
     specked."""
     ink = ctc.stretched(line.ink, rng.uniform(0.85, 1.15))
     if vary_ink:
         ink = _inked(ink, rng)
+    if loops and rng.random() < 0.3:
+        ink = _looped(ink, rng)
     if rng.random() < 0.5:
         ink = _scribbled(ink, rng)
     image = ctc.line_image(ink)
@@ -149,10 +177,10 @@ def _image(line: Line, rng: random.Random, vary_ink: bool = True) -> np.ndarray:
     return np.maximum(image, specks.astype(np.float32))
 
 
-def _batch(lines: list[Line], rng: random.Random, vary_ink: bool = True):
+def _batch(lines: list[Line], rng: random.Random, vary_ink: bool = True, loops: bool = False):
     import torch
 
-    images = [_image(line, rng, vary_ink) for line in lines]
+    images = [_image(line, rng, vary_ink, loops) for line in lines]
     width = -(-max(i.shape[1] for i in images) // ctc.STRIDE) * ctc.STRIDE
     x = np.zeros((len(images), 1, ctc.HEIGHT, width), dtype=np.float32)
     for k, image in enumerate(images):
@@ -166,11 +194,12 @@ def export(network) -> ctc.CtcModel:
 
 def train(
     lines: list[Line], *, epochs: int = 30, seed: int = 0, batch_size: int = 16, vary_ink: bool = True,
-    progress: Callable[[str], None] = lambda _: None,
+    loops: bool = False, progress: Callable[[str], None] = lambda _: None,
 ) -> ctc.CtcModel:  # fmt: skip
     """Train the reader on `lines` (with their text) and return it as numpy arrays. Lines of similar
     width are batched together (less padding); the learning rate rises then falls over the run.
-    `vary_ink` off trains without `_inked` (as the shipped networks a and b were)."""
+    `vary_ink` off trains without `_inked` (as the shipped networks a and b were); `loops` on draws
+    handwritten loops through some lines' characters (`_looped`)."""
     import torch
     import torch.nn.functional as F
 
@@ -190,7 +219,7 @@ def train(
         total = 0.0
         for batch in batches:
             chosen = [lines[i] for i in batch]
-            x, steps = _batch(chosen, rng, vary_ink)
+            x, steps = _batch(chosen, rng, vary_ink, loops)
             log_probs = F.log_softmax(network(x), dim=1).permute(2, 0, 1)  # steps, batch, symbols
             targets = torch.tensor([ctc.ALPHABET.index(ch) for line in chosen for ch in line.text], dtype=torch.long)
             loss = loss_of(log_probs, targets, torch.tensor(steps), torch.tensor([len(line.text) for line in chosen]))

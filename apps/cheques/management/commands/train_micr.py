@@ -29,11 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=ctc.MODEL_PATH)
         parser.add_argument("--same-ink", action="store_true",
                             help="no lines printed heavier or lighter (as networks a and b were trained)")  # fmt: skip
+        parser.add_argument("--loops", action="store_true", help="also lines with handwritten loops through characters")
         parser.add_argument("--glyphs", action="store_true", help="also remake the generator's glyph sheet")
         parser.add_argument("--glyphs-out", type=Path, default=GLYPHS_PATH)
 
     def handle(self, *args, data: Path, epochs: int, seed: int, drawn: int, out: Path, glyphs: bool, glyphs_out: Path,
-               same_ink: bool = False, **options):  # fmt: skip
+               same_ink: bool = False, loops: bool = False, **options):  # fmt: skip
         if not data.is_dir():
             raise CommandError(f"No MICR lines at {data} (set --data or MICR_DATA_DIR).")
         try:
@@ -49,7 +50,9 @@ class Command(BaseCommand):
         if drawn:
             self.stdout.write(f"drawing {drawn} lines of generated cheques to train on as well …")
             train += ctc_training.drawn(drawn)
-        ctc_training.train(train, epochs=epochs, seed=seed, vary_ink=not same_ink, progress=self.stdout.write).save(out)
+        ctc_training.train(
+            train, epochs=epochs, seed=seed, vary_ink=not same_ink, loops=loops, progress=self.stdout.write
+        ).save(out)
         self.stdout.write(self.style.SUCCESS(f"Wrote {out}"))
         if glyphs:
             samples, _ = training.split(training.load(data))
