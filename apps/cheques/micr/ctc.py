@@ -10,11 +10,12 @@ line's is its least sure character.
 Several such networks, trained from different seeds, read every line; the line most of them read is
 kept, and a line they do not all read alike is not trusted (`agreed`). Such a line is also read again
 as the training varied its lines (narrower and wider, heavier and lighter, `SECOND_LOOKS`), and every
-reading counts in the vote: a character one network misses at one width it often reads at another. They are trained by
-`python manage.py train_micr` (`ctc_training`, PyTorch, a training-only requirement) and shipped as
-plain arrays (`e13b-ctc*.npz`): loading them runs no code, and they are evaluated here with numpy, so
-the portal and workers do not need PyTorch. `line_image` is the one preparation of a line, for
-training and reading alike."""
+reading counts in the vote: a character one network misses at one width it often reads at another.
+
+The networks are trained by `python manage.py train_micr` (`ctc_training`, PyTorch, a training-only
+requirement) and shipped as plain arrays (`e13b-ctc*.npz`): loading them runs no code, and they are
+evaluated here with numpy, so the portal and workers do not need PyTorch. `line_image` is the one
+preparation of a line, for training and reading alike."""
 
 from __future__ import annotations
 
