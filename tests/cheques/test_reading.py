@@ -4,6 +4,7 @@ real Tesseract."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from decimal import Decimal
@@ -62,12 +63,12 @@ def test_the_shipped_readers_load_as_plain_arrays_and_give_probabilities():
             assert {f"{name}.weight" for name, _ in ctc.LAYERS} <= set(data.files)
     image = ctc.line_image(segment.binarize(generator.draw_micr("A0313 0046 5A", 40, random.Random(1))))
     models = ctc.shipped()
-    assert len(models) == len(ctc.MODEL_PATHS) == 3
+    assert len(models) == len(ctc.MODEL_PATHS) == 5
     for model in models:
         probs = model.probabilities(image)
         assert probs.shape == (-(-image.shape[1] // ctc.STRIDE), len(ctc.ALPHABET) + 1)
         assert np.allclose(probs.sum(1), 1.0, atol=1e-5)
-    for one, other in ((0, 1), (0, 2), (1, 2)):  # three networks, not one thrice
+    for one, other in itertools.combinations(range(len(models)), 2):  # five networks, not one five times
         assert not np.allclose(models[one].probabilities(image), models[other].probabilities(image))
 
 

@@ -33,9 +33,9 @@ ALPHABET = "0123456789ABCD"  # the data set's letters: A transit, B amount, C on
 BLANK = len(ALPHABET)
 HEIGHT = 32  # rows the network sees
 STRIDE = 4  # columns per step of its output
-# Three networks trained from different seeds (the README gives each one's `train_micr` command): the
+# Five networks trained from different seeds (the README gives each one's `train_micr` command): the
 # line most of them read is kept; a line they do not all read alike goes to a person (`agreed`).
-MODEL_PATHS = tuple(Path(__file__).with_name(name) for name in ("e13b-ctc.npz", "e13b-ctc-b.npz", "e13b-ctc-c.npz"))
+MODEL_PATHS = tuple(Path(__file__).with_name(f"e13b-ctc{suffix}.npz") for suffix in ("", "-b", "-c", "-d", "-e"))
 MODEL_PATH = MODEL_PATHS[0]
 DISAGREED = 0.5  # the most a character of a line the networks read differently can be trusted
 # (name, pooling after it): the layers in order, each a convolution and (but the last) a ReLU. Weights
