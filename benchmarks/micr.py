@@ -40,10 +40,7 @@ def main() -> None:
     shipped = ctc.shipped()
 
     def first_look(ink):
-        image = ctc.line_image(ink)
-        if image is None:
-            return reader.MicrRead("")
-        return reader.MicrRead(*ctc.agreed([ctc.decode(model.probabilities(image)) for model in shipped]))
+        return reader.MicrRead(*ctc.read(ink, shipped, second_looks=False))
 
     readers = [
         (f"the {len(shipped)} shipped networks, by majority, with second looks (shipped)", reader.read_line),

@@ -193,15 +193,16 @@ def agreed(readings: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
     return text, [min(c, DISAGREED) for c in confidences]
 
 
-def read(ink: np.ndarray, models: Sequence[CtcModel]) -> tuple[str, list[float]]:
+def read(ink: np.ndarray, models: Sequence[CtcModel], *, second_looks: bool = True) -> tuple[str, list[float]]:
     """A line's ink read by each network and `agreed`. If they do not all read it alike, it is read
     again by each as each of `SECOND_LOOKS` varies it, and all the readings vote (the line stays
-    untrusted: `agreed` caps it at DISAGREED). A line with nothing to read reads as ("", [])."""
+    untrusted: `agreed` caps it at DISAGREED); `second_looks` off leaves that out (for the benchmark's
+    comparison). A line with nothing to read reads as ("", [])."""
     image = line_image(ink)
     if image is None:
         return "", []
     readings = [decode(model.probabilities(image)) for model in models]
-    if len({text for text, _ in readings}) > 1:
+    if second_looks and len({text for text, _ in readings}) > 1:
         for look in SECOND_LOOKS:
             varied = line_image(look(ink))
             if varied is not None:

@@ -3,9 +3,9 @@
 CTC needs no character positions: the network learns where each character is from the line's text
 alone. The lines are the ones `ctc.line_image` prepares for reading; during training each is also
 stretched or squeezed in width (85-115%), printed heavier or lighter, half of the time scribbled over
-with pen strokes and ruled lines (as signatures and handwritten amounts cross real MICR bands), moved
-up or down a row or two, and sprinkled with specks, so that the network does not learn one scanner's
-spacing or one line's dust.
+with pen strokes and ruled lines (as signatures and handwritten amounts cross real MICR bands), with
+`loops` now and then drawn through with a handwritten loop, moved up or down a row or two, and
+sprinkled with specks, so that the network does not learn one scanner's spacing or one line's dust.
 
 The split is fixed and by file name: the first 80% train, the last 20% (later scans) are held out and
 only ever measured (`benchmarks/micr.py`). Lines of the generator's cheques (`drawn`) are trained on as
@@ -161,8 +161,8 @@ def _inked(ink: np.ndarray, rng: random.Random) -> np.ndarray:
 
 def _image(line: Line, rng: random.Random, vary_ink: bool = True, loops: bool = False) -> np.ndarray:
     """The line as `ctc.line_image` prepares it for reading: stretched, printed heavier or lighter
-    (`_inked`, unless `vary_ink` is off), half of the time scribbled over (`_scribbled`), shifted and
-    specked."""
+    (`_inked`, unless `vary_ink` is off), with `loops` 30% of the time looped through (`_looped`), half
+    of the time scribbled over (`_scribbled`), shifted and specked."""
     ink = ctc.stretched(line.ink, rng.uniform(0.85, 1.15))
     if vary_ink:
         ink = _inked(ink, rng)
