@@ -53,9 +53,11 @@ run: demo
 worker: install
 	$(VENV)/bin/celery -A chequecloud worker -l INFO -Q default,ocr,ml,pdf
 
+# Lint, format, and the import contract: apps depend one way (pyproject.toml, docs/architecture.md).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -4,12 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core import views as core_views
 
+from .views import HomeView
+
 admin.site.site_header = "ChequeCloud administration"
 admin.site.site_title = "ChequeCloud admin"
 # The admin signs in through allauth (MFA, lockout), never through its own login form.
 admin.site.login = core_views.admin_login
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.transactions.urls")),

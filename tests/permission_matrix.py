@@ -124,7 +124,7 @@ TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred
 
 ROUTES: list[Route] = [
     # portal: core
-    Route("core:home", SIGNED_IN),
+    Route("home", SIGNED_IN),
     Route("core:audit_list", roles(AUDITOR, ADMIN)),
     Route("core:audit_export", roles(AUDITOR, ADMIN)),
     # portal: accounts

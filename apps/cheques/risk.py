@@ -9,7 +9,6 @@ screen call it when they score, and training calls it (through `stored_features`
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -68,22 +67,14 @@ def drawer_amounts(*, micr_key: str, before: datetime, exclude: int | None = Non
 
 def assess(checks: list[validation.Check], feats: dict) -> tuple[int, list[dict], str]:
     """(score 0-100, reasons, the model version or "") for a cheque's checks and features."""
-    from apps.fraud.ml.registry import load_active
-    from apps.fraud.models import ModelVersion
-    from apps.fraud.services import explain
+    from .ports import risk_engine
 
     score, reasons = validation.risk(checks)
-    model = load_active(ModelVersion.Kind.CHEQUE)
-    if model is None:
+    opinion = risk_engine.get().cheque_opinion(feats)
+    if opinion is None:
         return score, reasons, ""
-    probability = float(model.probabilities([feats])[0])
-    points = 0 if math.isnan(probability) else round(probability * 100)
-    top = explain(model, feats)
-    why = f" ({', '.join(t['feature'] for t in top)})" if top else ""
-    reasons = sorted([*reasons, {"type": "model", "model": model.version, "weight": points,
-                                 "explanation": f"Cheque model score {points}/100{why}", "top_features": top}],
-                     key=lambda r: -r["weight"])  # fmt: skip
-    return max(score, points), reasons, model.version
+    reasons = sorted([*reasons, opinion.reason], key=lambda r: -r["weight"])
+    return max(score, opinion.points), reasons, opinion.version
 
 
 def stored_features(cheque) -> dict:

@@ -18,6 +18,7 @@ from apps.core.services import audit_record
 from . import images
 from .choices import ChequeSource, ChequeStatus
 from .models import Cheque, ChequeField, ChequeStep
+from .ports import risk_engine
 
 
 def cheque_receive(
@@ -134,9 +135,7 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
                 },
             )
         if route == ChequeStatus.FLAGGED:
-            from apps.fraud.services import cheque_flag
-
-            cheque_flag(cheque=cheque, score=found["risk"]["score"], reasons=found["risk"]["reasons"])
+            risk_engine.get().cheque_flag(cheque, found["risk"]["score"], found["risk"]["reasons"])
         audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
     return cheque
 
@@ -214,8 +213,6 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
     validations and the risk score run again and the cheque is routed: cleared, or flagged to a case."""
     from django.conf import settings
 
-    from apps.fraud.services import cheque_flag
-
     from . import fields as field_specs
     from . import risk
     from .pipeline.reading import MARKS, checks_for
@@ -271,7 +268,7 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         audit_record(actor=actor, action="cheque.key", obj=cheque, before={"read": before},
                      after={"keyed": after, "status": cheque.status, "score": score})  # fmt: skip
         if flagged:
-            cheque_flag(cheque=cheque, score=score, reasons=reasons)
+            risk_engine.get().cheque_flag(cheque, score, reasons)
     return cheque
 
 

@@ -28,7 +28,7 @@ def check_database():
 
 
 def check_broker():
-    from chequecloud.celery import app
+    from celery import current_app as app
 
     if app.conf.task_always_eager:
         return "eager (tasks run in-process)"

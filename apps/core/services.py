@@ -121,7 +121,7 @@ def failed_task_retry(*, failed: FailedTask, actor) -> FailedTask:
         name, args, kwargs, new_id = failed.task_name, failed.args, failed.kwargs, failed.retry_task_id
 
         def send():
-            from chequecloud.celery import app
+            from celery import current_app as app
 
             app.send_task(name, args=args, kwargs=kwargs, task_id=new_id)
 

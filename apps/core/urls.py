@@ -4,7 +4,6 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("audit/", views.AuditLogView.as_view(), name="audit_list"),
     path("audit/export.csv", views.AuditExportView.as_view(), name="audit_export"),
     path("failed-tasks/", views.DeadLetterView.as_view(), name="dead_letters"),

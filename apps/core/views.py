@@ -5,7 +5,7 @@ import ipaddress
 import json
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import ListView, TemplateView
+from django.views.generic import ListView
 
 from .filtersets import AuditEventFilterSet
 from .health import run_checks
@@ -51,17 +51,6 @@ def submit_form(request: HttpRequest, form, action, *, template: str, context: d
         else:
             return success(result)
     return render(request, template, {**context, "form": form}, status=400)
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    template_name = "core/home.html"
-
-    def get_context_data(self, **kwargs):
-        from apps.accounts.selectors import home_summary
-
-        ctx = super().get_context_data(**kwargs)
-        ctx["summary"] = home_summary(user=self.request.user)
-        return ctx
 
 
 class FilteredListView(PortalListView):

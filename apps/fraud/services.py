@@ -22,7 +22,7 @@ from .choices import RuleStatus, Severity
 from .models import Alert, Rule
 from .rules.conditions import ConditionError, evaluate, validate
 from .rules.engine import CompiledRule, decision_for, judge, severity_for
-from .rules.features import Batch, from_micros, money_text
+from .rules.features import CUSTOMER_WINDOW, NEVER, Batch, from_micros, micros, money_text
 
 RULE_FIELDS = ["code", "version", "name", "explanation", "condition", "weight", "status"]
 
@@ -114,6 +114,18 @@ class Incoming:
         return cls(Batch.of(txns, tz), txns[0].source if txns else "", [t.external_id for t in txns],
                    [t.label for t in txns], [t.labelled_at for t in txns])  # fmt: skip
 
+    @classmethod
+    def of_rows(cls, rows, tz) -> Incoming:
+        """From the transactions app's `NewRows` (a CSV file's chunk)."""
+        from apps.transactions.choices import Label
+
+        fraud_at = [micros(at) if label == Label.FRAUD and at else NEVER
+                    for label, at in zip(rows.label, rows.labelled_at, strict=True)]  # fmt: skip
+        batch = Batch(rows.t, None, rows.currency, rows.kind, rows.description, rows.location, rows.payee,
+                      rows.terminal_id, rows.customer_ref, np.array(fraud_at, dtype=np.int64), rows.cents)  # fmt: skip
+        batch.clock(tz)
+        return cls(batch, rows.source, rows.external_id, rows.label, rows.labelled_at)
+
     def instance(self, i: int):
         """Row `i` as an unsaved Transaction (the rows that raise an alert need one)."""
         from apps.transactions.models import Transaction
@@ -150,6 +162,10 @@ class Storable:
     alerting: list[int]
     instances: list
     insert: Any
+
+    @property
+    def alerts(self) -> int:
+        return len(self.alerting)
 
 
 def incoming_prepare(incoming: Incoming, verdicts: Verdicts) -> Storable:
@@ -421,7 +437,7 @@ def rule_backtest(*, actor, rule: Rule, start: datetime, end: datetime) -> dict[
     compiled = selectors.compile_rules([rule])[0]
     total = fired = tp = fp = fn = labelled = 0
     examples: list[int] = []
-    for txns, columns in selectors.iter_feature_batches(transactions_between(start, end, warmup=True)):
+    for txns, columns in selectors.iter_feature_batches(transactions_between(start, end, history=CUSTOMER_WINDOW)):
         hits = evaluate(compiled.condition, columns).tolist()
         for txn, hit in zip(txns, hits, strict=True):
             if txn.occurred_at < start:

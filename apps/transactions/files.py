@@ -27,13 +27,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.services import audit_record
-from apps.fraud import selectors as fraud_selectors
-from apps.fraud import services as fraud_services
-from apps.fraud.rules.features import NEVER, Batch, micros
 
-from .choices import Label, Source
+from .choices import Source
 from .formats import Layout, layout_for, missing_columns, parse_rows
 from .models import Transaction, TransactionFile, TransactionFileError
+from .ports import NewRows, ScoredRows, risk_engine
 
 CHUNK_ROWS = 20000
 Progress = Callable[[TransactionFile], None]
@@ -192,14 +190,14 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
         TransactionFile.objects.filter(pk=record.pk).update(rows_total=total)
         record.rows_total = total
 
-        state = fraud_selectors.FeatureState()
+        history = risk_engine.get().history()
         header = _header(fh)
         rows = _text_rows(fh)
         for _ in range(record.rows_done):  # resume after the last committed chunk
             next(rows, None)
         with _Writer() as writer:
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                prepared = _prepare_chunk(record, layout, header, chunk, state, writer.in_flight_ids)
+                prepared = _prepare_chunk(record, layout, header, chunk, history, writer.in_flight_ids)
                 writer.write(record, prepared, progress)
 
     TransactionFile.objects.filter(pk=record.pk).update(status=TransactionFile.Status.DONE, finished_at=timezone.now())
@@ -215,13 +213,13 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
 class _Prepared:
     """A chunk read, checked and scored: everything its one transaction will write."""
 
-    storable: fraud_services.Storable
+    scored: ScoredRows
     external_ids: list[str]
     rejected: list[TransactionFileError]
     rows: int
 
 
-def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], state, in_flight: set[str]) -> _Prepared:
+def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], history, in_flight: set[str]) -> _Prepared:
     """Parse, check and score a chunk (reads the database, writes nothing). `in_flight` holds the ids
     of the chunk being written meanwhile, not yet visible in the database."""
     first_line = record.rows_done + 2  # the header is line 1
@@ -244,30 +242,25 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], state
     if len(keep) < len(lines):
         columns = {name: [values[i] for i in keep] for name, values in columns.items()}
     now = timezone.now()
-    incoming = fraud_services.Incoming(
-        Batch(
-            np.array(columns["t"], dtype=np.int64), None,
-            columns["currency"], columns["kind"], columns["description"], columns["location"], columns["payee"],
-            columns["terminal_id"], columns["customer_ref"],
-            np.array([micros(now) if label == Label.FRAUD else NEVER for label in columns["label"]], dtype=np.int64),
-            np.array(columns["cents"], dtype=np.int64),
-        ),
-        Source.FILE, columns["external_id"], columns["label"], [now if label else None for label in columns["label"]],
+    new = NewRows(
+        Source.FILE, np.array(columns["t"], dtype=np.int64), np.array(columns["cents"], dtype=np.int64),
+        columns["currency"], columns["kind"], columns["description"], columns["location"], columns["payee"],
+        columns["terminal_id"], columns["customer_ref"], columns["external_id"], columns["label"],
+        [now if label else None for label in columns["label"]],
     )  # fmt: skip
-    incoming.batch.clock(state.tz)
-    verdicts = fraud_services.incoming_score(incoming, state)
+    scored = risk_engine.get().score_rows(new, history)
     # The checkpoint after this chunk, counted here so that the write needs nothing back.
     record.rows_done += len(chunk)
-    record.rows_stored += len(incoming.batch)
+    record.rows_stored += scored.rows
     record.rows_rejected += len(rejected)
-    record.alerts_raised += len(verdicts.alerting())
-    return _Prepared(fraud_services.incoming_prepare(incoming, verdicts), incoming.external_id, rejected, len(chunk))
+    record.alerts_raised += scored.alerts
+    return _Prepared(scored, new.external_id, rejected, len(chunk))
 
 
 def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]) -> None:
     """A chunk's rows, alerts, rejected rows and the file's checkpoint, in one database transaction."""
     with transaction.atomic():
-        fraud_services.incoming_store(prepared.storable)
+        risk_engine.get().store_rows(prepared.scored)
         TransactionFileError.objects.bulk_create(sorted(prepared.rejected, key=lambda e: e.row_number))
         TransactionFile.objects.filter(pk=record_id).update(**checkpoint)
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
 from apps.core.crypto import blind_index
-from apps.fraud.rules.features import CUSTOMER_WINDOW
 
 from .models import BankAccount, Customer, Transaction, TransactionFile
 
@@ -26,10 +25,9 @@ def transaction_list() -> QuerySet[Transaction]:
     return Transaction.objects.select_related("customer", "account", "alert")
 
 
-def transactions_between(start: datetime, end: datetime, *, warmup: bool = False) -> QuerySet[Transaction]:
-    """Transactions in [start, end); with warm-up, also the 30 days before so features have history."""
-    since = start - CUSTOMER_WINDOW if warmup else start
-    return Transaction.objects.filter(occurred_at__gte=since, occurred_at__lt=end)
+def transactions_between(start: datetime, end: datetime, *, history: timedelta = timedelta(0)) -> QuerySet[Transaction]:
+    """Transactions in [start, end), and those in the `history` before it (so features have history)."""
+    return Transaction.objects.filter(occurred_at__gte=start - history, occurred_at__lt=end)
 
 
 def transaction_file_list() -> QuerySet[TransactionFile]:

@@ -18,10 +18,10 @@ from django.utils import timezone
 from apps.core.crypto import blind_index
 from apps.core.db import CompiledQuery, retry_on_deadlock
 from apps.core.services import audit_record
-from apps.fraud import services as fraud_services
 
 from .choices import AccountStatus, AccountType, Decision, JournalKind, KYCStatus, Source, TransactionKind
 from .models import BankAccount, Customer, JournalEntry, Posting, Transaction
+from .ports import risk_engine
 
 CENT = Decimal("0.01")
 
@@ -113,7 +113,8 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
             occurred_at=occurred_at or timezone.now(), description=description, payee=payee, location=location,
             external_id=reference,
         )  # fmt: skip
-        fraud_services.transaction_store_scored(txn)
+        engine = risk_engine.get()
+        engine.store(txn, engine.score(txn))
         if txn.decision == Decision.BLOCK:
             audit_record(actor=actor, action=f"ledger.{kind}.blocked", obj=txn, after={"score": txn.score})
             return txn
@@ -217,9 +218,10 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
         location=data.get("location", ""), description=data.get("description", ""),
         label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
     )  # fmt: skip
-    verdicts = fraud_services.transaction_score(txn)
+    engine = risk_engine.get()
+    verdict = engine.score(txn)
     with transaction.atomic():
-        fraud_services.transaction_store(txn, verdicts)
+        engine.store(txn, verdict)
     return txn
 
 
@@ -238,19 +240,17 @@ def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str =
 
 def simulated_store(*, rows, label_delay, chunk_size: int = 5000) -> tuple[int, int, int]:
     """Store simulator rows as labelled, scored transactions (labels known `label_delay` later)."""
-    from apps.fraud import selectors as fraud_selectors
-    from apps.fraud.services import transactions_store_scored
-
     from .choices import Label
 
-    state = fraud_selectors.FeatureState()
+    engine = risk_engine.get()
+    history = engine.history()
     total = frauds = alerts = 0
     batch: list[Transaction] = []
 
     def flush():
         nonlocal alerts
         with transaction.atomic():
-            alerts += len(transactions_store_scored(batch, state)[1])
+            alerts += engine.store_many(batch, history)
         batch.clear()
 
     for row in rows:

@@ -16,7 +16,7 @@ def _totp(secret: str) -> str:
 def test_supervisor_without_mfa_is_sent_to_set_it_up(client, team):
     user = make_user(Role.SUPERVISOR, teams=[team], mfa=False)
     client.force_login(user)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
 
@@ -32,20 +32,20 @@ def test_supervisor_without_mfa_gets_a_clear_403_from_the_api(team):
 
 def test_analyst_is_not_forced_to_use_mfa(client, analyst):
     client.force_login(analyst)
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_sign_in_with_password_then_totp_code(client, supervisor):
     response = client.post(reverse("account_login"), {"login": supervisor.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("mfa_authenticate")
-    assert client.get(reverse("core:home")).status_code == 302  # not signed in until the code is given
+    assert client.get(reverse("home")).status_code == 302  # not signed in until the code is given
 
     wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert wrong.status_code == 200 and b"Incorrect code" in wrong.content
     ok = client.post(reverse("mfa_authenticate"), {"code": _totp(supervisor.totp_secret)})
     assert ok.status_code == 302
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_account_is_locked_after_repeated_failed_sign_ins(client, analyst):
@@ -55,7 +55,7 @@ def test_account_is_locked_after_repeated_failed_sign_ins(client, analyst):
     locked = client.post(reverse("account_login"), {"login": analyst.email, "password": PASSWORD})
     # Even the right password is refused during the lockout, with a message saying why.
     assert b"Too many failed login attempts" in locked.content
-    assert client.get(reverse("core:home")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
 
 
 def test_logout_needs_a_post_with_csrf(analyst):
@@ -64,7 +64,7 @@ def test_logout_needs_a_post_with_csrf(analyst):
     client = Client(enforce_csrf_checks=True)
     client.force_login(analyst)
     assert client.post(reverse("account_logout")).status_code == 403  # no CSRF token
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_passwords_are_hashed_with_argon2_outside_tests():

@@ -29,8 +29,10 @@ class TrainingError(ValueError):
 def _collect(train_start, train_end, test_start, test_end):
     from apps.transactions.selectors import transactions_between
 
+    from ..rules.features import CUSTOMER_WINDOW
+
     train, test = [], []
-    for txn, feats in selectors.iter_features(transactions_between(train_start, test_end, warmup=True)):
+    for txn, feats in selectors.iter_features(transactions_between(train_start, test_end, history=CUSTOMER_WINDOW)):
         if not txn.label:
             continue
         row = (txn, feats, 1 if txn.label == "fraud" else 0)

@@ -1,9 +1,12 @@
+"""The portal's navigation: every app's pages, shown to those who hold their permission (it names the
+pages of every app, so it lives above them all)."""
+
 from django.conf import settings
 from django.urls import reverse
 
 # (label, url name, icon, permission or None for everyone signed in, url-name prefixes that mark it active)
 MAIN_NAV = [
-    ("Dashboard", "core:home", "speedometer2", None, ("core:home",)),
+    ("Dashboard", "home", "speedometer2", None, ("home",)),
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
     ("Cases", "fraud:cases", "inboxes", "fraud.view_case", ("fraud:case",)),
     ("Cheques", "cheques:list", "card-image", "cheques.view_cheque", ("cheques:",)),
@@ -35,7 +38,7 @@ def _items(user, entries, current: str) -> list[dict]:
 def portal(request):
     user = request.user
     match = request.resolver_match
-    current = f"{match.namespace}:{match.url_name}" if match and match.namespace else ""
+    current = match.view_name if match else ""
     context = {"nav_main": [], "nav_admin": [], "bank_name": settings.BANK_NAME}
     if user.is_authenticated:
         context["nav_main"] = _items(user, MAIN_NAV, current)

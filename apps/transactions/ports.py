@@ -1,0 +1,74 @@
+"""What the transactions app needs from the layers above it (`apps.core.ports`).
+
+Every transaction is scored by the risk engine before it is stored, with its decision (approve,
+review, block) and reasons; one that is not approved raises an alert. The ledger, the API, batches,
+CSV files and the simulator all go through `risk_engine`, which the fraud app connects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+
+from apps.core.ports import Port
+
+
+@dataclass
+class NewRows:
+    """New transactions as columns, for scoring and storing many at once without a model instance per
+    row (a CSV file's chunk). `t` is each one's time in microseconds since the Unix epoch (UTC) and
+    `cents` its amount in minor units."""
+
+    source: str
+    t: np.ndarray
+    cents: np.ndarray
+    currency: list[str]
+    kind: list[str]
+    description: list[str]
+    location: list[str]
+    payee: list[str]
+    terminal_id: list[str]
+    customer_ref: list[str]
+    external_id: list[str]
+    label: list[str]
+    labelled_at: list[datetime | None]
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+class ScoredRows(Protocol):
+    """`NewRows` scored and ready to write."""
+
+    rows: int  # how many will be stored
+    alerts: int  # how many of them raise an alert
+
+
+class RiskEngine(Protocol):
+    def history(self) -> Any:
+        """A fresh in-memory history of customers and terminals, for scoring many transactions in time
+        order (each sees the ones scored before it)."""
+
+    def score(self, txn) -> Any:
+        """The verdict on one unsaved Transaction, its history read from the database (reads only)."""
+
+    def store(self, txn, verdict) -> None:
+        """Save one transaction with its verdict (score, decision, reasons) and, when it alerts, its
+        alert. Call inside the caller's transaction."""
+
+    def score_rows(self, rows: NewRows, history) -> ScoredRows:
+        """Score new rows against `history` (which they then join) and work out everything storing them
+        writes. Reads the database, writes nothing."""
+
+    def store_rows(self, scored: ScoredRows) -> None:
+        """Insert scored rows and their alerts. Call inside the caller's transaction."""
+
+    def store_many(self, txns: list, history) -> int:
+        """Score and store unsaved Transaction instances in time order; the number of alerts raised.
+        Call inside the caller's transaction."""
+
+
+risk_engine: Port[RiskEngine] = Port("transactions.risk_engine", RiskEngine, provider="apps.fraud")
