@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from apps.core.money import AMOUNT_MAX, TOO_LARGE
+
 from .words import NotAnAmount, words_to_amount
 
 
@@ -15,20 +17,29 @@ def _money(text: str) -> Decimal:
     cleaned = re.sub(r"(?i)^\s*(\$|₹|rs\.?|inr|usd|cad)\s*", "", text).replace(",", "").strip()
     if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
         raise ValidationError("Write the amount in figures, e.g. 1250.00.")
+    if len(cleaned.partition(".")[0].lstrip("0")) > len(str(int(AMOUNT_MAX))):
+        raise ValidationError(TOO_LARGE)
     try:
         value = Decimal(cleaned).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError("Write the amount in figures, e.g. 1250.00.") from None
     if value <= 0:
         raise ValidationError("The amount must be more than zero.")
+    if value > AMOUNT_MAX:
+        raise ValidationError(TOO_LARGE)
     return value
 
 
 def _words(text: str) -> Decimal:
     try:
-        return words_to_amount(text)
+        value = words_to_amount(text)
     except NotAnAmount:
         raise ValidationError("Write the amount in words as it is on the cheque.") from None
+    if value <= 0:
+        raise ValidationError("The amount must be more than zero.")
+    if value > AMOUNT_MAX:
+        raise ValidationError(TOO_LARGE)
+    return value
 
 
 def _date(text: str) -> date:

@@ -1,6 +1,6 @@
 from django import forms
 
-from apps.core.forms import BootstrapFormMixin
+from apps.core.forms import AmountField, BootstrapFormMixin
 
 IMAGES = "image/jpeg,image/png,image/tiff"
 
@@ -28,7 +28,7 @@ class ChequeUploadForm(BootstrapFormMixin, forms.Form):
     back = forms.FileField(
         required=False, label="Back (one cheque only)", widget=forms.ClearableFileInput(attrs={"accept": IMAGES})
     )
-    declared_amount = forms.DecimalField(max_digits=18, decimal_places=2, required=False, min_value=0.01)
+    declared_amount = AmountField(required=False)
     declared_account = forms.CharField(max_length=34, required=False, label="Deposit to account")
     reference = forms.CharField(max_length=100, required=False, label="Depositor's reference")
 

@@ -5,6 +5,7 @@ from django.db import models
 
 from apps.core.crypto import mask
 from apps.core.fields import EncryptedTextField
+from apps.core.money import MONEY_COLUMN, amount_check, amount_validators
 
 from .choices import ChequeSource, ChequeStatus
 
@@ -33,7 +34,7 @@ class Cheque(models.Model):
     image_format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    declared_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    declared_amount = models.DecimalField(**MONEY_COLUMN, null=True, blank=True, validators=amount_validators())
     declared_currency = models.CharField(max_length=3, default="USD")
     declared_account = EncryptedTextField(blank=True, null=True)
     declared_account_last4 = models.CharField(max_length=4, blank=True)
@@ -46,7 +47,8 @@ class Cheque(models.Model):
                                default="us", help_text="Which MICR layout and routing rules apply.")  # fmt: skip
     micr_key = models.CharField(max_length=80, blank=True, db_index=True, help_text="routing|account|serial")
     # The current values (keyed, else read) of the fields lists are filtered by.
-    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, db_index=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, db_index=True,
+                                 validators=amount_validators())  # fmt: skip
     routing = models.CharField(max_length=12, blank=True, db_index=True)
     account_last4 = models.CharField(max_length=4, blank=True, db_index=True)
     validations = models.JSONField(default=list, blank=True)
@@ -72,6 +74,10 @@ class Cheque(models.Model):
         permissions = [
             ("retry_cheque", "Can send a failed cheque through processing again"),
             ("key_cheque", "Can key and confirm a cheque's fields"),
+        ]
+        constraints = [
+            amount_check("declared_amount", name="cheque_declared_amount_in_range"),
+            amount_check("amount", name="cheque_amount_in_range"),
         ]
 
     def __str__(self) -> str:

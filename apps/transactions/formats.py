@@ -11,6 +11,8 @@ import numpy as np
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.core.money import AMOUNT_MAX, AMOUNT_MAX_CENTS, AMOUNT_MIN
+
 from .choices import Label, TransactionKind
 
 FIELDS = ("external_id", "customer_ref", "terminal_id", "payee", "amount", "currency", "occurred_at", "location",
@@ -118,12 +120,12 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
                 amount = None
             if amount is None or not amount.is_finite():
                 errors[column] = f"{value!r} is not an amount"
-            elif amount <= 0:
+            elif amount > AMOUNT_MAX:
+                errors[column] = f"the amount must be at most {AMOUNT_MAX:,}"
+            elif (amount := amount.quantize(_CENT)) < AMOUNT_MIN:
                 errors[column] = "the amount must be greater than zero"
-            elif amount >= Decimal("1e16"):
-                errors[column] = "the amount is too large"
             else:
-                data["amount"] = amount.quantize(Decimal("0.01"))
+                data["amount"] = amount
         elif field == "occurred_at":
             if not value:
                 errors[column] = "a date and time is required"
@@ -160,7 +162,6 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
 
 _LIMITS = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100, "description": 255}
 _CENT = Decimal("0.01")
-_TOO_LARGE = Decimal("1e16")
 COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "cents", "t",
            "currency", "kind", "label")  # fmt: skip
 _PLAIN_AMOUNTS = re.compile(r"(?:[0-9]{1,13}(?:\.[0-9]{1,2})?\n)*")  # up to 13 digits, 2 decimals, one a line
@@ -227,9 +228,12 @@ def _offsets(local: np.ndarray, zone) -> np.ndarray:
 
 def _amount(text: str) -> Decimal:
     amount = Decimal(text.replace(",", ""))
-    if not (amount.is_finite() and 0 < amount < _TOO_LARGE):
+    if not (amount.is_finite() and amount <= AMOUNT_MAX):
         raise ValueError(text)
-    return amount.quantize(_CENT)
+    amount = amount.quantize(_CENT)
+    if amount < AMOUNT_MIN:
+        raise ValueError(text)
+    return amount
 
 
 def _cents(texts: list[str], bad: bytearray) -> list[int]:
@@ -237,8 +241,8 @@ def _cents(texts: list[str], bad: bytearray) -> list[int]:
     at up to 13 digits and 2 decimals; any other column value by value as `parse_row` reads it."""
     if _PLAIN_AMOUNTS.fullmatch("\n".join(texts) + "\n" if texts else ""):
         cents = np.rint(np.array(texts, dtype=float) * 100).astype(np.int64)
-        for k in np.flatnonzero(cents <= 0).tolist():
-            bad[k] = 1  # zero: parse_row says why
+        for k in np.flatnonzero((cents <= 0) | (cents > AMOUNT_MAX_CENTS)).tolist():
+            bad[k] = 1  # zero or past the range: parse_row says why
         return cents.tolist()
     return [0 if a is None else int(a.scaleb(2)) for a in _each(_amount, texts, bad)]
 

@@ -1,6 +1,6 @@
-from decimal import Decimal
-
 from django import forms
+
+from apps.core.forms import AmountField
 
 from .models import BankAccount
 
@@ -13,7 +13,7 @@ class LedgerForm(forms.Form):
     destination = forms.ModelChoiceField(
         queryset=BankAccount.objects.none(), required=False, label="To account (transfers)"
     )
-    amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
     reference = forms.CharField(max_length=100, required=False)
     description = forms.CharField(max_length=255, required=False)
 

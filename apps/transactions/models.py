@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from apps.core.crypto import mask
 from apps.core.fields import EncryptedTextField
+from apps.core.money import BALANCE_MAX, MONEY_COLUMN, amount_check, amount_validators
 
 from .choices import (
     AccountStatus,
@@ -21,7 +22,7 @@ from .choices import (
     TransactionKind,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+MONEY = MONEY_COLUMN
 
 
 class Customer(models.Model):
@@ -58,8 +59,9 @@ class BankAccount(models.Model):
     status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
     overdraft_limit = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), help_text="How far below zero the balance may go."
-    )
+        **MONEY, default=Decimal("0.00"), validators=amount_validators(zero=True),
+        help_text="How far below zero the balance may go.",
+    )  # fmt: skip
     opened_on = models.DateField()
 
     class Meta:
@@ -67,6 +69,8 @@ class BankAccount(models.Model):
         permissions = [("view_full_account_number", "Can see account numbers in full")]
         constraints = [
             models.CheckConstraint(name="account_overdraft_nonnegative", condition=Q(overdraft_limit__gte=0)),
+            amount_check("overdraft_limit", name="account_overdraft_in_range", zero=True),
+            amount_check("balance", name="account_balance_in_range", signed=True, maximum=BALANCE_MAX),
             models.CheckConstraint(
                 name="account_within_overdraft",
                 condition=Q(type="internal") | Q(balance__gte=-models.F("overdraft_limit")),
@@ -86,7 +90,7 @@ class JournalEntry(models.Model):
 
     kind = models.CharField(max_length=16, choices=JournalKind.choices)
     currency = models.CharField(max_length=3)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY, validators=amount_validators())
     reference = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
@@ -97,6 +101,7 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "journal entries"
+        constraints = [amount_check("amount", name="journal_amount_in_range")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} #{self.pk}"
@@ -105,12 +110,17 @@ class JournalEntry(models.Model):
 class Posting(models.Model):
     journal = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="postings")
-    amount = models.DecimalField(**MONEY, help_text="Positive credits the account, negative debits it.")
+    amount = models.DecimalField(**MONEY, validators=amount_validators(signed=True),
+                                 help_text="Positive credits the account, negative debits it.")  # fmt: skip
     balance_after = models.DecimalField(**MONEY)
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["account", "id"], name="posting_account_idx")]
+        constraints = [
+            amount_check("amount", name="posting_amount_in_range", signed=True),
+            amount_check("balance_after", name="posting_balance_in_range", signed=True, maximum=BALANCE_MAX),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.account.masked_number} (journal #{self.journal_id})"
@@ -131,7 +141,7 @@ class Transaction(models.Model):
     )
     terminal_id = models.CharField(max_length=64, blank=True)
     payee = models.CharField(max_length=200, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY, validators=amount_validators())
     currency = models.CharField(max_length=3, default="USD")
     occurred_at = models.DateTimeField()
     location = models.CharField(max_length=100, blank=True)
@@ -158,6 +168,7 @@ class Transaction(models.Model):
             models.Index(fields=["account", "occurred_at"], name="txn_account_time_idx"),
             models.Index(fields=["occurred_at"], name="txn_time_idx"),
         ]
+        constraints = [amount_check("amount", name="txn_amount_in_range")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.external_id or self.pk})"

@@ -8,7 +8,7 @@ all in one database transaction. A movement the risk engine blocks is recorded a
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.core.crypto import blind_index
 from apps.core.db import CompiledQuery, retry_on_deadlock
+from apps.core.money import BALANCE_MAX, amount_parse
 from apps.core.services import audit_record
 
 from .choices import AccountStatus, AccountType, Decision, JournalKind, KYCStatus, Source, TransactionKind
@@ -27,15 +28,8 @@ CENT = Decimal("0.01")
 
 
 def money(value: Any, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationError({field: [f"{value!r} is not an amount."]}) from exc
-    if not amount.is_finite() or amount <= 0:
-        raise ValidationError({field: ["The amount must be greater than zero."]})
-    if amount >= Decimal("1e16"):
-        raise ValidationError({field: ["The amount is too large."]})
-    return amount
+    """An amount in money's one range (`apps.core.money`), or a ValidationError naming `field`."""
+    return amount_parse(value, field)
 
 
 # ------------------------------------------------------------------------------ customers, accounts
@@ -58,6 +52,8 @@ def account_open(
     *, actor, customer: Customer | None, number: str, type: str = AccountType.CHECKING, currency: str = "USD",
     overdraft_limit: Decimal = Decimal("0"), name: str = "", opened_on: date | None = None,
 ) -> BankAccount:  # fmt: skip
+    if overdraft_limit != 0:
+        overdraft_limit = money(overdraft_limit, "overdraft_limit")
     number = "".join(number.split())
     if not number.isalnum() or not 4 <= len(number) <= 34:
         raise ValidationError({"number": ["An account number has 4 to 34 letters or digits."]})
@@ -131,6 +127,8 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
                     f"Insufficient funds in {current.masked_number}: balance {current.balance}, "
                     f"overdraft limit {current.overdraft_limit}."
                 )
+            if abs(new_balance) > BALANCE_MAX:
+                raise ValidationError(f"This would take {current.masked_number}'s balance past {BALANCE_MAX:,}.")
             current.balance = new_balance
             current.save(update_fields=["balance"])
             postings.append(Posting(journal=journal, account=current, amount=delta, balance_after=new_balance))

@@ -11,13 +11,14 @@ from apps.cheques import selectors, services
 from apps.cheques.choices import ChequeSource
 from apps.cheques.filtersets import ChequeFilterSet
 from apps.cheques.models import Cheque
+from apps.core.api.fields import AmountField
 from apps.core.idempotency import idempotent
 
 
 class ChequeInSerializer(serializers.Serializer):
     front = serializers.FileField(help_text="JPEG, PNG or TIFF; a two-page TIFF is front and back.")
     back = serializers.FileField(required=False)
-    declared_amount = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    declared_amount = AmountField(required=False)
     declared_currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
     declared_account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

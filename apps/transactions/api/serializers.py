@@ -1,9 +1,9 @@
 import json
-from decimal import Decimal
 
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.core.api.fields import AmountField
 from apps.transactions.choices import Label, TransactionKind
 from apps.transactions.formats import parse_mapping
 from apps.transactions.models import BankAccount, Customer, Transaction, TransactionFile
@@ -18,7 +18,7 @@ class TransactionInSerializer(serializers.Serializer):
     account_number = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
     terminal_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     payee = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -117,7 +117,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
 
 class MovementSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
