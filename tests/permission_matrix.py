@@ -132,6 +132,13 @@ ROUTES: list[Route] = [
     Route("accounts:user_list", READERS_OF_USERS),
     Route("accounts:user_invite", roles(ADMIN)),
     Route("accounts:user_edit", roles(ADMIN), kwargs=lambda w: {"pk": w["subject_user"].pk}),
+    Route(
+        "accounts:role_grant_decide",
+        roles(ADMIN),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["role_grant"].pk, "decision": "reject"},
+    ),
     Route("accounts:team_list", READERS_OF_TEAMS),
     Route("accounts:team_create", roles(ADMIN)),
     Route("accounts:team_detail", READERS_OF_TEAMS, kwargs=_own_team, other=_other_team, other_allowed=SEE_ALL_TEAMS),

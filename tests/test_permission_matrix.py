@@ -57,6 +57,8 @@ def world(db):
         scopes=[TokenScope.READ, TokenScope.TRANSACTIONS_WRITE],
     )
     event = audit_record(actor=users[ADMIN], action="test.event", obj=subject_user)
+    asker = make_user(Role.ADMIN, email="asking-admin@bank.test")
+    grant = services.role_grant_request(actor=asker, user=subject_user, role=Role.ADMIN)
     customer = txn_services.customer_create(actor=None, external_id="C-1", full_name="Matrix Customer")
     account = txn_services.account_open(actor=None, customer=customer, number="MATRIX0001")
     other_account = txn_services.account_open(actor=None, customer=customer, number="MATRIX0002")
@@ -108,6 +110,7 @@ def world(db):
         "token": token,
         "token_key": key,
         "audit_event": event,
+        "role_grant": grant,
     }
 
 

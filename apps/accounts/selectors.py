@@ -7,7 +7,7 @@ from apps.core.models import AuditEvent
 from apps.core.permissions import permitted
 
 from .choices import Role
-from .models import APIToken, NotificationPreference, Team, User
+from .models import APIToken, NotificationPreference, RoleGrant, Team, User
 
 
 def user_list(*, search: str = "", role: str = "") -> QuerySet[User]:
@@ -17,6 +17,10 @@ def user_list(*, search: str = "", role: str = "") -> QuerySet[User]:
     if role:
         qs = qs.filter(groups__name=role)
     return qs
+
+
+def role_grants_pending() -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(status=RoleGrant.Status.PENDING).select_related("user", "requested_by")
 
 
 def team_list_for(user: User) -> QuerySet[Team]:

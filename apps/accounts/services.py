@@ -10,7 +10,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from apps.core.db import CompiledQuery
 from apps.core.services import audit_record, model_snapshot
 
 from .choices import Role, TokenScope
-from .models import APIToken, NotificationPreference, Team, User
+from .models import APIToken, NotificationPreference, RoleGrant, Team, User
 
 USER_AUDIT_FIELDS = ["email", "full_name", "is_active", "is_staff"]
 TEAM_AUDIT_FIELDS = ["name", "slug", "description"]
@@ -45,6 +45,77 @@ def _set_roles_and_teams(user: User, roles: list[str], teams: list[Team]) -> Non
     user.save(update_fields=["is_staff"])
 
 
+# Roles that take a second person to grant: asked for by one admin, approved by another.
+SECOND_PERSON_ROLES = {Role.ADMIN}
+
+
+def _held_now_or_asked(actor: User, user: User, roles: list[str]) -> list[str]:
+    """The roles to set at once: a role in SECOND_PERSON_ROLES the user does not hold yet is asked for
+    instead (a pending RoleGrant), and left out. With no actor (the system setting itself up: demo data,
+    the first admin) there is no second person to ask, and every role is set."""
+    if actor is None:
+        return roles
+    held = set(user.role_names)
+    now = []
+    for role in roles:
+        if role in SECOND_PERSON_ROLES and role not in held:
+            role_grant_request(actor=actor, user=user, role=role)
+        else:
+            now.append(role)
+    return now
+
+
+def role_grant_request(*, actor: User, user: User, role: str) -> RoleGrant:
+    """Ask for `role` for `user`; another admin approves it. Asking again while one waits is a no-op."""
+    key = f"{user.pk}:{role}"
+    waiting = RoleGrant.objects.filter(pending_key=key).first()
+    if waiting is not None:
+        return waiting
+    grant = RoleGrant.objects.create(user=user, role=role, requested_by=actor, pending_key=key)
+    audit_record(actor=actor, action="role.grant_request", obj=user, after={"role": role, "grant": grant.pk})
+    return grant
+
+
+def _decide(*, actor: User, grant: RoleGrant, reason: str) -> RoleGrant:
+    if not (actor.has_perm("accounts.change_user") and Role.ADMIN in actor.role_names):
+        raise PermissionDenied("Only an admin decides on a role grant.")
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.status != RoleGrant.Status.PENDING:
+        raise ValidationError("This grant has already been decided.", code="invalid_state")
+    if actor.pk in (grant.requested_by_id, grant.user_id):
+        raise ValidationError("A second admin, neither the one who asked nor the one it is for, decides.",
+                              code="same_person")  # fmt: skip
+    grant.decided_by, grant.decided_at, grant.reason, grant.pending_key = actor, timezone.now(), reason, None
+    return grant
+
+
+def role_grant_approve(*, actor: User, grant: RoleGrant, reason: str = "") -> RoleGrant:
+    """A second admin approves a role grant: the user gets the role (and, for Admin, the Django admin)."""
+    with transaction.atomic():
+        grant = _decide(actor=actor, grant=grant, reason=reason)
+        grant.status = RoleGrant.Status.APPROVED
+        grant.save()
+        user = grant.user
+        before = _user_state(user)
+        user.groups.add(Group.objects.get(name=grant.role))
+        if grant.role == Role.ADMIN:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        audit_record(actor=actor, action="role.grant_approve", obj=user, before=before, after=_user_state(user),
+                     reason=reason)  # fmt: skip
+    return grant
+
+
+def role_grant_reject(*, actor: User, grant: RoleGrant, reason: str = "") -> RoleGrant:
+    with transaction.atomic():
+        grant = _decide(actor=actor, grant=grant, reason=reason)
+        grant.status = RoleGrant.Status.REJECTED
+        grant.save()
+        audit_record(actor=actor, action="role.grant_reject", obj=grant.user, after={"role": grant.role},
+                     reason=reason)  # fmt: skip
+    return grant
+
+
 def _validate_roles(roles: list[str]) -> None:
     unknown = set(roles) - set(Role.values)
     if unknown:
@@ -60,7 +131,7 @@ def user_invite(*, actor: User, email: str, full_name: str, roles: list[str], te
     with transaction.atomic():
         user = User.objects.create_user(email=email, full_name=full_name.strip())
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
-        _set_roles_and_teams(user, roles, teams)
+        _set_roles_and_teams(user, _held_now_or_asked(actor, user, roles), teams)
         audit_record(actor=actor, action="user.invite", obj=user, after=_user_state(user))
         transaction.on_commit(lambda: _send_invitation(user, base_url))
     return user
@@ -94,7 +165,7 @@ def user_update(
         user.full_name = full_name.strip()
         user.is_active = is_active
         user.save(update_fields=["full_name", "is_active"])
-        _set_roles_and_teams(user, roles, teams)
+        _set_roles_and_teams(user, _held_now_or_asked(actor, user, roles), teams)
         if not is_active:
             APIToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         after = _user_state(user)

@@ -4,6 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -22,7 +23,7 @@ from .forms import (
     UserEditForm,
     UserInviteForm,
 )
-from .models import APIToken, User
+from .models import APIToken, RoleGrant, User
 
 FORM_PAGE = "form_page.html"
 
@@ -68,6 +69,7 @@ class UserListView(PortalListView):
         ctx["q"] = self.request.GET.get("q", "")
         ctx["role"] = self.request.GET.get("role", "")
         ctx["mfa_users"] = set(Authenticator.objects.values_list("user_id", flat=True).distinct())
+        ctx["pending_grants"] = selectors.role_grants_pending()
         return ctx
 
 
@@ -95,7 +97,9 @@ class UserInviteView(PortalPermissionMixin, View):
             invite,
             template=FORM_PAGE,
             context=self.context,
-            success=lambda user: _done(request, f"Invitation sent to {user.email}.", "accounts:user_list"),
+            success=lambda user: _done(
+                request, f"Invitation sent to {user.email}.{_waiting(user)}", "accounts:user_list"
+            ),
         )
 
 
@@ -135,8 +139,34 @@ class UserEditView(PortalPermissionMixin, View):
             update,
             template=FORM_PAGE,
             context=self._context(user),
-            success=lambda saved: _done(request, f"Saved {saved.email}.", "accounts:user_list"),
+            success=lambda saved: _done(request, f"Saved {saved.email}.{_waiting(saved)}", "accounts:user_list"),
         )
+
+
+def _waiting(user: User) -> str:
+    roles = [g.role for g in selectors.role_grants_pending().filter(user=user)]
+    if not roles:
+        return ""
+    return f" The {', '.join(roles)} role waits for a second admin's approval (below)."
+
+
+class RoleGrantDecideView(PortalPermissionMixin, View):
+    """A second admin approves or refuses a role grant another admin asked for."""
+
+    permission_required = "accounts.change_user"
+
+    def post(self, request, pk: int, decision: str):
+        grant = get_object_or_404(RoleGrant, pk=pk)
+        decide = {"approve": services.role_grant_approve, "reject": services.role_grant_reject}.get(decision)
+        if decide is None:
+            raise Http404
+        try:
+            decide(actor=request.user, grant=grant, reason=request.POST.get("reason", "")[:500])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return redirect("accounts:user_list")
+        verb = "granted to" if decision == "approve" else "refused for"
+        return _done(request, f"The {grant.role} role was {verb} {grant.user.email}.", "accounts:user_list")
 
 
 # ---------------------------------------------------------------------------------------- teams

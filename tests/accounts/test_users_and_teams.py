@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from apps.accounts import services
 from apps.accounts.choices import Role
-from apps.accounts.models import Team, User
+from apps.accounts.models import RoleGrant, Team, User
 from apps.accounts.roles import ROLE_PERMISSIONS
 from apps.core.models import AuditEvent
+from tests.factories import make_user
 
 
 def test_every_role_exists_as_a_group_after_migrate(db):
@@ -94,7 +95,11 @@ def test_admin_role_gives_django_admin_access_and_removing_it_takes_it_away(admi
         actor=admin_user, user=analyst, full_name="A", roles=[Role.ANALYST, Role.ADMIN], teams=[], is_active=True
     )
     analyst.refresh_from_db()
-    assert analyst.is_staff
+    assert not analyst.is_staff  # granting Admin waits for a second admin
+    second = make_user(Role.ADMIN, email="second-admin@bank.test")
+    services.role_grant_approve(actor=second, grant=RoleGrant.objects.get(user=analyst))
+    analyst.refresh_from_db()
+    assert analyst.is_staff and Role.ADMIN in analyst.role_names
     services.user_update(actor=admin_user, user=analyst, full_name="A", roles=[Role.ANALYST], teams=[], is_active=True)
     analyst.refresh_from_db()
     assert not analyst.is_staff
