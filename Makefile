@@ -51,7 +51,8 @@ run: demo
 	@scripts/serve-local.sh $(HOST) $(PORT)
 
 worker: install
-	$(VENV)/bin/celery -A chequecloud worker -l INFO -Q default,ocr,ml,pdf
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-chequecloud.settings.local} \
+	  $(VENV)/bin/celery -A chequecloud worker -l INFO -Q default,ocr,ml,pdf
 
 # Lint, format, and the import contract: apps depend one way (pyproject.toml, docs/architecture.md).
 lint: install

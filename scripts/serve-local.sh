@@ -4,6 +4,7 @@ set -euo pipefail
 HOST=${1:-127.0.0.1}
 PORT=${2:-8000}
 cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-chequecloud.settings.local}
 .venv/bin/celery -A chequecloud worker -l WARNING -Q default,ocr,ml,pdf --concurrency 2 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM

@@ -7,7 +7,8 @@ For each route and each role the expected answer is derived:
 - a role in `allowed` → 200 (on `obj`, the caller's own team's object);
 - any other signed-in role → 403;
 - on `other` (another team's object), an allowed role not in `other_allowed` → 404.
-The integration client calls the API with a read-scoped token, the portal with a session.
+The integration client calls the API with a read-scoped token; it has no portal (a session of its
+is signed out), so every portal URL sends it to sign in, whatever `allowed` says.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Route:
     def expected(self, role: str, *, on_other: bool = False) -> int | str:
         if self.kind == "public":
             return 200
-        if role == ANON:
+        if role == ANON or (role == INTEGRATION and self.kind == "portal"):
             return "login" if self.kind == "portal" else 401
         if role not in self.allowed:
             return 403

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # The embedded default is what remains when no integration is switched on.
 INTEGRATION_SWITCHES = (
@@ -52,6 +54,20 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _run(["manage.py", "check"], env, drop=("SECRET_KEY",))
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "entry", ["import chequecloud.wsgi", "from chequecloud.celery import app; import django; django.setup()"]
+)
+def test_a_server_or_worker_started_without_naming_its_settings_runs_production(entry):
+    """gunicorn chequecloud.wsgi, celery -A chequecloud: never the local settings (DEBUG, debug pages)."""
+    code = f"{entry}\nfrom django.conf import settings as s\nprint(s.SETTINGS_MODULE, s.DEBUG)"
+    env = {k: v for k, v in PROD_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
+    hardened = _run(["-c", code], env, drop=("DJANGO_SETTINGS_MODULE",))
+    assert hardened.returncode == 0, hardened.stderr[-2000:]
+    assert hardened.stdout.split()[-2:] == ["chequecloud.settings.production", "False"]
+    without_secrets = _run(["-c", code], {}, drop=("DJANGO_SETTINGS_MODULE", "SECRET_KEY"))
+    assert without_secrets.returncode != 0 and "SECRET_KEY" in without_secrets.stderr
 
 
 def test_production_passes_the_deploy_check():

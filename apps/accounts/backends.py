@@ -12,6 +12,15 @@ class PortalAuthenticationBackend(AuthenticationBackend):
     """allauth's sign-in by email, with a user's model permissions loaded in one query (their own and
     their groups', as one set) instead of two. Every API request asks, so the hot path pays once."""
 
+    def get_user(self, user_id):
+        """The user of a portal session. Integration clients have none (they use API tokens): a session
+        of theirs, however it was made, is signed out."""
+        from .choices import Role
+        from .models import User
+
+        user = User.objects.filter(pk=user_id).exclude(groups__name=Role.INTEGRATION).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
