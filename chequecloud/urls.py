@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core import views as core_views
 
-from .views import HomeView
+from .views import HomeView, email_addresses
 
 admin.site.site_header = "ChequeCloud administration"
 admin.site.site_title = "ChequeCloud admin"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("apps.transactions.urls")),
     path("", include("apps.fraud.urls")),
     path("", include("apps.cheques.urls")),
+    path("accounts/email/", email_addresses, name="account_email"),  # before allauth's own page
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include(("chequecloud.api", "api"), namespace="api")),
@@ -26,3 +27,8 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("metrics", core_views.metrics, name="metrics"),
 ]
+
+handler400 = "chequecloud.views.bad_request"
+handler403 = "chequecloud.views.permission_denied"
+handler404 = "chequecloud.views.page_not_found"
+handler500 = "chequecloud.views.server_error"

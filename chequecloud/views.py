@@ -4,6 +4,8 @@ every app (so it lives above them all)."""
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import JsonResponse
+from django.views import defaults
 from django.views.generic import TemplateView
 
 from apps.accounts.selectors import home_summary
@@ -16,3 +18,50 @@ class HomeView(LoginRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["summary"] = home_summary(user=self.request.user)
         return ctx
+
+
+def email_addresses(request):
+    """Staff sign in with the address an administrator invited them with: nobody adds, removes or
+    changes sign-in addresses in the portal (an unverified address would sign them in)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if request.method == "POST":
+        from apps.core.services import audit_record
+
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, action="auth.email_change_refused", obj=request.user,
+                         after={"email": str(request.POST.get("email", ""))[:254]})  # fmt: skip
+    messages.info(request, "Your sign-in address is set by an administrator; ask one to change it.")
+    return redirect("accounts:profile" if request.user.is_authenticated else "account_login")
+
+
+# The API answers in its one error body, never an HTML page; the portal keeps its pages.
+def _api_error(request, status: int, kind: str, detail: str):
+    from apps.core.context import current_request_id
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"type": kind, "detail": detail, "request_id": current_request_id()}, status=status)
+    return None
+
+
+def bad_request(request, exception=None):
+    return _api_error(request, 400, "bad_request", "The request could not be read.") or defaults.bad_request(
+        request, exception
+    )
+
+
+def permission_denied(request, exception=None):
+    return _api_error(
+        request, 403, "permission_denied", "You do not have permission to perform this action."
+    ) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    return _api_error(request, 404, "not_found", "Not found.") or defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    return _api_error(
+        request, 500, "server_error", "Something went wrong on our side; it has been logged."
+    ) or defaults.server_error(request)

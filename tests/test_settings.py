@@ -30,6 +30,7 @@ PROD_ENV = {
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0zMmJ5dGVzLWxvbmc=",
     "BLIND_INDEX_KEY": "production-like-blind-index-key",
     "MODEL_SIGNING_KEY": "production-like-model-signing-key",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
 }
 
 
@@ -68,6 +69,14 @@ def test_a_server_or_worker_started_without_naming_its_settings_runs_production(
     assert hardened.stdout.split()[-2:] == ["chequecloud.settings.production", "False"]
     without_secrets = _run(["-c", code], {}, drop=("DJANGO_SETTINGS_MODULE", "SECRET_KEY"))
     assert without_secrets.returncode != 0 and "SECRET_KEY" in without_secrets.stderr
+
+
+@pytest.mark.parametrize("cache", [None, "locmemcache://", "dummycache://"])
+def test_production_refuses_a_cache_each_process_keeps_to_itself(cache):
+    env = {k: v for k, v in PROD_ENV.items() if k != "CACHE_URL"} | ({"CACHE_URL": cache} if cache else {})
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "CACHE_URL must name a cache every web process shares" in result.stderr
 
 
 def test_production_passes_the_deploy_check():

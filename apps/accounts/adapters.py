@@ -26,6 +26,32 @@ class AccountAdapter(DefaultAccountAdapter):
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
 
+    def get_client_ip(self, request) -> str:
+        """The address sign-in limits count against: the client's, as `apps.core.middleware.client_ip`
+        works it out from TRUSTED_PROXIES (not the proxy's, which would lock everyone out at once)."""
+        from django.core.exceptions import PermissionDenied
+
+        from apps.core.middleware import client_ip
+
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return address
+
+    def validation_error(self, code, *args):
+        if code == "too_many_login_attempts":  # a sign-in (password or code) refused by the limits
+            from allauth.core import context
+
+            from apps.core.services import audit_record
+
+            request = getattr(context, "request", None)
+            attempted = (request.POST.get("login") if request is not None else "") or ""
+            user = getattr(request, "user", None)
+            name = attempted or (getattr(user, "email", "") if getattr(user, "is_authenticated", False) else "")
+            audit_record(actor=None, actor_name=(name or "unknown")[:255], action="auth.login_blocked",
+                         after={"why": "too many failed attempts"})  # fmt: skip
+        return super().validation_error(code, *args)
+
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     """Single sign-on signs in staff an admin has already invited; it never creates users."""

@@ -1,13 +1,13 @@
 import django_filters
 from django.db.models import Q
 
-from apps.core.filtersets import DayRangeMixin
+from apps.core.filtersets import BoundedFilterSet, DayRangeMixin
 
 from .choices import ChequeStatus
 from .models import Cheque
 
 
-class ChequeFilterSet(DayRangeMixin, django_filters.FilterSet):
+class ChequeFilterSet(DayRangeMixin, BoundedFilterSet):
     """Shared by the cheque list page and /api/v1/cheques/."""
 
     status = django_filters.MultipleChoiceFilter(choices=ChequeStatus.choices, distinct=False)

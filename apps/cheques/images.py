@@ -63,6 +63,8 @@ def inspect(upload, *, field: str = "front") -> list[Page]:
 
 def _page(image: Image.Image, index: int, original: bytes | None, field: str) -> Page:
     image.seek(index)
+    if image.width * image.height > settings.CHEQUE_MAX_PIXELS:  # every page, not only the first
+        raise _refuse(field, "The image has too many pixels to be a cheque scan (decompression bomb).")
     image.load()  # decodes every pixel: a truncated file fails here
     min_w, min_h = settings.CHEQUE_MIN_SIZE
     if image.width < min_w or image.height < min_h:

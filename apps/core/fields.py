@@ -22,3 +22,21 @@ class EncryptedTextField(models.TextField):
         if lookup_name not in ("isnull",):
             raise TypeError(f"Encrypted fields cannot be filtered with '{lookup_name}'; use the blind index.")
         return super().get_lookup(lookup_name)
+
+
+def only_while(source: str, *, status: str, field: models.Field) -> models.GeneratedField:
+    """A column the database keeps equal to `source` while the row's `status` is `status`, and NULL
+    otherwise. Made unique, it holds "at most one row in that status per value" on every backend,
+    where a conditional unique constraint holds only on some (MySQL and MariaDB ignore them)."""
+    from django.db.models import Case, F, Value, When
+
+    field.null = True
+    extra = {"max_length": field.max_length} if field.max_length else {}  # MySQL's checks read it here
+    return models.GeneratedField(
+        expression=Case(When(status=status, then=F(source)), default=Value(None)),
+        output_field=field,
+        db_persist=True,
+        unique=True,
+        editable=False,
+        **extra,
+    )

@@ -4,10 +4,29 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from .bounds import check_day, check_moment, number_validators
 from .models import AuditEvent
 
 
-class DayRangeMixin(django_filters.FilterSet):
+class BoundedFilterSet(django_filters.FilterSet):
+    """A filterset whose numbers, days and moments are bounded (`apps.core.bounds`): a value out of
+    range makes the filter invalid (the API answers 400 with the error; the portal shows the error)
+    instead of overflowing date arithmetic or a SQL parameter. Every filterset derives from it."""
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for f in filters.values():
+            if isinstance(f, django_filters.NumberFilter):
+                f.extra.setdefault("validators", number_validators())
+            elif isinstance(f, django_filters.DateFilter):
+                f.extra.setdefault("validators", [check_day])
+            elif isinstance(f, django_filters.DateTimeFilter | django_filters.IsoDateTimeFilter):
+                f.extra.setdefault("validators", [check_moment])
+        return filters
+
+
+class DayRangeMixin(BoundedFilterSet):
     """`since` / `until`: whole days in the bank's time zone, both inclusive (an indexed range)."""
 
     date_field = "created_at"
@@ -25,7 +44,7 @@ class DayRangeMixin(django_filters.FilterSet):
         return queryset.filter(**{f"{self.date_field}__lt": self._day_start(value + timedelta(days=1))})
 
 
-class AuditEventFilterSet(DayRangeMixin, django_filters.FilterSet):
+class AuditEventFilterSet(DayRangeMixin, BoundedFilterSet):
     """Shared by the audit log page and /api/v1/audit-events/."""
 
     q = django_filters.CharFilter(method="search", label="Search")

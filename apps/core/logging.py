@@ -10,3 +10,13 @@ class RequestContextFilter(logging.Filter):
         if not getattr(record, "request_id", None):
             record.request_id = current_request_id()
         return True
+
+
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """A refused request (403, 404, ...) is logged as one line: its traceback says nothing about a
+    fault, and an attacker's probing would fill the logs with them. Server errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info, record.exc_text = None, None
+        return True

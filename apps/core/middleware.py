@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable
@@ -12,15 +14,34 @@ from .context import client_ip_var, request_id_var
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted_networks())
+
+
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
+
+
+def _trusted_networks() -> tuple:
+    return _networks(tuple(settings.TRUSTED_PROXIES))
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or the address TRUSTED_PROXY_COUNT proxies in front of us saw."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, unless that is one of TRUSTED_PROXIES, in which case the
+    X-Forwarded-For entries are walked from the right past every trusted proxy, and the first address
+    that is not one is the client. A client cannot choose its address by sending the header itself:
+    only a trusted proxy's word is taken."""
+    address = request.META.get("REMOTE_ADDR") or ""
+    if address and settings.TRUSTED_PROXIES and _trusted(address):
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        while hops and _trusted(address):
+            address = hops.pop()
+    return address or None
 
 
 class RequestContextMiddleware:
@@ -45,7 +66,8 @@ class RequestContextMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Content-Security-Policy and Permissions-Policy on every response."""
+    """Content-Security-Policy and Permissions-Policy on every response; `Cache-Control: no-store` on
+    every page a signed-in person sees and every API answer, so no browser or proxy keeps a copy."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -56,4 +78,9 @@ class SecurityHeadersMiddleware:
         if csp and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = csp
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        user = getattr(request, "user", None)
+        if (getattr(user, "is_authenticated", False) or request.path.startswith("/api/")) and not response.has_header(
+            "Cache-Control"
+        ):
+            response["Cache-Control"] = "no-store"
         return response

@@ -2,16 +2,17 @@ from datetime import timedelta
 
 import django_filters
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.filtersets import DayRangeMixin
+from apps.core.filtersets import BoundedFilterSet, DayRangeMixin
 
 from .choices import AlertStatus, CaseKind, CasePriority, CaseStatus, RuleStatus, Severity
 from .models import Alert, Case, Rule
 
 
-class AlertFilterSet(DayRangeMixin, django_filters.FilterSet):
+class AlertFilterSet(DayRangeMixin, BoundedFilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
     subject = django_filters.CharFilter()
@@ -22,7 +23,7 @@ class AlertFilterSet(DayRangeMixin, django_filters.FilterSet):
         fields = ["severity", "status", "subject", "decision"]
 
 
-class RuleFilterSet(django_filters.FilterSet):
+class RuleFilterSet(BoundedFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RuleStatus.choices)
 
     class Meta:
@@ -30,7 +31,7 @@ class RuleFilterSet(django_filters.FilterSet):
         fields = ["status", "code"]
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(BoundedFilterSet):
     """Shared by the queue page and /api/v1/cases/."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -42,7 +43,9 @@ class CaseFilterSet(django_filters.FilterSet):
     team = django_filters.NumberFilter(field_name="team_id")
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
     max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
-    older_than_days = django_filters.NumberFilter(method="by_age", label="Older than (days)")
+    older_than_days = django_filters.NumberFilter(
+        method="by_age", label="Older than (days)", validators=[MinValueValidator(0), MaxValueValidator(36500)]
+    )
     tag = django_filters.CharFilter(method="by_tag")
     sla = django_filters.ChoiceFilter(choices=[("breached", "Breached"), ("due_soon", "Due soon")], method="by_sla")
     customer_ref = django_filters.CharFilter()

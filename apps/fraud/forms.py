@@ -2,6 +2,8 @@ import json
 
 from django import forms
 
+from apps.core.bounds import check_day
+
 from .rules.conditions import ConditionError, validate
 
 
@@ -28,8 +30,10 @@ class RuleDraftForm(forms.Form):
 
 
 class BacktestForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive.")
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), validators=[check_day])
+    end = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive.", validators=[check_day]
+    )
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from apps.core.fields import only_while
+
 from .choices import (
     AlertStatus,
     CaseKind,
@@ -42,13 +44,15 @@ class Rule(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     backtest = models.JSONField(null=True, blank=True, help_text="The latest back-test result.")
+    # One active version of a rule: the database keeps the code here while the version is active (NULL
+    # otherwise), in a unique column. MySQL and MariaDB ignore conditional unique constraints.
+    active_code = only_while("code", status=RuleStatus.ACTIVE, field=models.CharField(max_length=64, null=True))
 
     class Meta:
         ordering = ["code", "-version"]
         permissions = [("approve_rule", "Can approve or reject another person's rule")]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="rule_code_version_unique"),
-            models.UniqueConstraint(fields=["code"], condition=Q(status="active"), name="rule_one_active_version"),
             models.CheckConstraint(name="rule_weight_0_100", condition=Q(weight__lte=100)),
         ]
 
@@ -117,13 +121,12 @@ class ModelVersion(models.Model):
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One active model per kind, held by a unique column the database fills (see Rule.active_code).
+    active_kind = only_while("kind", status="active", field=models.CharField(max_length=12, null=True))
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [("activate_modelversion", "Can activate a model version by hand")]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "status"], condition=Q(status="active"), name="one_active_model")
-        ]
 
     def __str__(self) -> str:
         return f"{self.version} ({self.get_status_display()})"
@@ -282,14 +285,13 @@ class CaseProposal(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
+    # One pending proposal per case, held by a unique column the database fills (see Rule.active_code).
+    pending_case = only_while("case_id", status=ProposalStatus.PENDING, field=models.BigIntegerField(null=True))
 
     class Meta:
         ordering = ["-created_at", "-id"]
         default_permissions = ("view",)
         constraints = [
-            models.UniqueConstraint(
-                fields=["case"], condition=Q(status="pending"), name="one_pending_proposal_per_case"
-            ),
             models.CheckConstraint(
                 name="proposal_reviewer_not_proposer",
                 condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F("proposed_by")),

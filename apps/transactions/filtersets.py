@@ -1,12 +1,12 @@
 import django_filters
 
-from apps.core.filtersets import DayRangeMixin
+from apps.core.filtersets import BoundedFilterSet, DayRangeMixin
 
 from .choices import Decision, Source, TransactionKind
 from .models import Customer, Transaction
 
 
-class TransactionFilterSet(DayRangeMixin, django_filters.FilterSet):
+class TransactionFilterSet(DayRangeMixin, BoundedFilterSet):
     """Shared by the transactions page and /api/v1/transactions/."""
 
     date_field = "occurred_at"
@@ -26,7 +26,7 @@ class TransactionFilterSet(DayRangeMixin, django_filters.FilterSet):
         fields = ["decision", "source", "kind", "customer_ref", "external_id", "terminal_id", "label"]
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(method="search")
 
     class Meta:

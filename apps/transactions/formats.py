@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.core.bounds import EARLIEST, LATEST, MOMENT_ERROR, check_moment
 from apps.core.money import AMOUNT_MAX, AMOUNT_MAX_CENTS, AMOUNT_MIN
 
 from .choices import Label, TransactionKind
@@ -104,7 +106,11 @@ def _parse_time(text: str) -> datetime:
                 continue
     if value is None:
         raise ValueError(f"{text!r} is not a date and time (use ISO 8601, e.g. 2026-03-04 23:30:00)")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    try:
+        check_moment(value)
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    except (ValidationError, OverflowError):
+        raise ValueError(f"{text!r}: {MOMENT_ERROR[0].lower()}{MOMENT_ERROR[1:]}") from None
 
 
 def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tuple[dict | None, dict[str, str]]:
@@ -166,6 +172,8 @@ COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "d
            "currency", "kind", "label")  # fmt: skip
 _PLAIN_AMOUNTS = re.compile(r"(?:[0-9]{1,13}(?:\.[0-9]{1,2})?\n)*")  # up to 13 digits, 2 decimals, one a line
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_US = (EARLIEST.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+_LAST_US = (LATEST.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # in "YYYY-MM-DD HH:MM:SS"
 
 
@@ -194,14 +202,22 @@ def _times(texts: list[str], zone, bad: bytearray) -> list[int]:
             except ValueError:  # a month or day out of range: each one on its own
                 common[:] = False
             else:
+                inside = (local >= _FIRST_US) & (local <= _LAST_US)
+                if not inside.all():  # out of the recorded range: bad rows (parse_row says why)
+                    for k in np.flatnonzero(common)[~inside].tolist():
+                        bad[k] = 1
+                    common[np.flatnonzero(common)[~inside]] = False
+                    local = local[inside]
                 out[common] = local - _offsets(local, zone)
     for k in np.flatnonzero(~common).tolist():
+        if bad[k]:
+            continue
         try:
             moment = datetime.fromisoformat(texts[k])
-        except ValueError:
+            check_moment(moment)
+            out[k] = _micros(moment if moment.tzinfo else moment.replace(tzinfo=zone))
+        except (ValueError, ValidationError, OverflowError):
             bad[k] = 1
-            continue
-        out[k] = _micros(moment if moment.tzinfo else moment.replace(tzinfo=zone))
     return out.tolist()
 
 

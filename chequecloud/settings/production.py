@@ -1,7 +1,9 @@
 """Production only hardens: no DEBUG, required secrets with no default, HTTPS everywhere."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES
+from .base import CACHES, DATABASES, STORAGES
 from .env import env
 
 DEBUG = False
@@ -21,6 +23,14 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer probes over plain HTTP
+
+# Sign-in limits, lockouts and API throttles count in the cache: every web process must share it, or
+# each one counts on its own (two workers allow twice the attempts).
+if CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache every web process shares (rediscache://, pymemcache:// or dbcache://): "
+        "sign-in limits and lockouts are counted there."
+    )
 
 STORAGES = {
     **STORAGES,

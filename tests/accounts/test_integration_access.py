@@ -46,3 +46,19 @@ def test_staff_still_sign_in_with_their_password(client, db):
     response = client.post(reverse("account_login"), {"login": analyst.email, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_nobody_adds_a_sign_in_address_in_the_portal(client, db):
+    from allauth.account.models import EmailAddress
+
+    analyst = make_user(Role.ANALYST, email="ann@bank.test")
+    analyst.set_password(PASSWORD)
+    analyst.save()
+    client.force_login(analyst)
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "ann@elsewhere.test"}, follow=True)
+    assert "set by an administrator" in response.content.decode()
+    assert not EmailAddress.objects.filter(email="ann@elsewhere.test").exists()
+    assert AuditEvent.objects.filter(action="auth.email_change_refused").exists()
+    client.logout()
+    client.post(reverse("account_login"), {"login": "ann@elsewhere.test", "password": PASSWORD})
+    assert client.get(reverse("home")).status_code == 302

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from apps.core.db import CompiledQuery, db_datetime, db_datetimes, insert_columns
+from apps.core.money import AMOUNT_MAX as TOP
 from apps.fraud.rules.features import cents_of, micros, money_text
 from apps.transactions.models import Transaction
 
@@ -71,14 +72,14 @@ def test_insert_columns_stores_awkward_text_exactly(db):
     assert money_text(np.array([-295, 5, 0, 123456])) == ["-2.95", "0.05", "0.00", "1234.56"]
     insert_columns(Transaction, n, {
         "external_id": [f"ID-{i}" for i in range(n)], "source": "file", "kind": "payment", "customer_ref": awkward,
-        "terminal_id": "", "payee": "", "amount": [Decimal("12.30"), Decimal("-1.05"), *[Decimal("1")] * (n - 2)],
+        "terminal_id": "", "payee": "", "amount": [Decimal("12.30"), TOP, *[Decimal("1")] * (n - 2)],
         "currency": "USD", "occurred_at": when, "location": "", "description": awkward, "score": 0,
         "decision": "approve", "reasons": "[]", "model_version": "", "rule_set_version": "", "label": "",
         "created_at": when[0],
     })  # fmt: skip
     stored = dict(Transaction.objects.values_list("external_id", "customer_ref"))
     assert stored == {f"ID-{i}": text for i, text in enumerate(awkward)}
-    assert Transaction.objects.get(external_id="ID-1").amount == Decimal("-1.05")
+    assert Transaction.objects.get(external_id="ID-1").amount == TOP
 
 
 def _by_customer_since(ref, since):

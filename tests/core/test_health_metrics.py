@@ -46,11 +46,14 @@ def test_security_headers_are_on_every_page(client, db):
 
 
 def test_client_ip_comes_from_the_trusted_proxy_hop_and_garbage_is_refused(client, db, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     forwarded = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "198.51.100.7, 127.0.0.1"}
     assert client.get(reverse("metrics"), **forwarded).status_code == 200  # the proxy saw 127.0.0.1
     spoofed = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "not-an-address"}
     assert client.get(reverse("metrics"), **spoofed).status_code == 403
+    # From an address that is no trusted proxy, the header is the client's own word: ignored.
+    direct = {"REMOTE_ADDR": "198.51.100.9", "HTTP_X_FORWARDED_FOR": "127.0.0.1"}
+    assert client.get(reverse("metrics"), **direct).status_code == 403
 
 
 def test_forbidden_and_missing_pages_keep_the_portal_frame(client, analyst):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Team
 from apps.core.api.permissions import requires
+from apps.core.bounds import check_moment
 from apps.core.idempotency import idempotent
 from apps.fraud.cases import selectors, services
 from apps.fraud.choices import CaseOutcome, CasePriority
@@ -96,7 +97,7 @@ class CaseReasonSerializer(serializers.Serializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    until = serializers.DateTimeField()
+    until = serializers.DateTimeField(validators=[check_moment])
     reason = serializers.CharField(max_length=2000)
 
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.core.bounds import check_moment
 from apps.fraud.models import Alert, ModelVersion, Rule
 from apps.fraud.rules.conditions import ConditionError, validate
 
@@ -42,8 +43,8 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class BacktestSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(validators=[check_moment])
+    end = serializers.DateTimeField(validators=[check_moment])
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):

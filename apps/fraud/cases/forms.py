@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.core.bounds import check_moment
 from apps.core.forms import BootstrapFormMixin
 
 from ..choices import CaseOutcome, CasePriority
@@ -40,7 +41,7 @@ class AssignForm(BootstrapFormMixin, forms.Form):
 
 
 class SnoozeForm(BootstrapFormMixin, forms.Form):
-    until = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), validators=[check_moment])
     reason = forms.CharField(max_length=2000)
 
     def clean_until(self):

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from apps.core.api.fields import AmountField
+from apps.core.bounds import check_moment
 from apps.transactions.choices import Label, TransactionKind
 from apps.transactions.formats import parse_mapping
 from apps.transactions.models import BankAccount, Customer, Transaction, TransactionFile
@@ -20,7 +21,7 @@ class TransactionInSerializer(serializers.Serializer):
     payee = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     amount = AmountField()
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
-    occurred_at = serializers.DateTimeField()
+    occurred_at = serializers.DateTimeField(validators=[check_moment])
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     label = serializers.ChoiceField(choices=Label.choices, required=False, allow_blank=True, default="")
@@ -150,7 +151,9 @@ class TransactionFileUploadSerializer(serializers.Serializer):
         # multipart sends the mapping as text: accept "field=COLUMN,..." or a JSON object
         if hasattr(data, "getlist") and isinstance(data.get("mapping"), str):
             text = data.get("mapping").strip()
-            data = data.copy()
+            # Not data.copy(): that deep-copies the upload, and a file over the in-memory limit is an
+            # open temporary file, which cannot be copied.
+            data = {key: data.get(key) for key in data}
             try:
                 data["mapping"] = json.loads(text) if text.startswith("{") else parse_mapping(text) if text else {}
             except (ValueError, json.JSONDecodeError) as exc:
