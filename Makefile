@@ -7,8 +7,11 @@ STAMP_OS := var/.os-deps
 STAMP_PY := $(VENV)/.requirements-installed
 STAMP_TRAIN := $(VENV)/.train-requirements-installed
 STAMP_JS := frontend/node_modules/.package-lock.json
+STAMP_OIDC := tests/e2e/oidc/node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs on both cores (pytest-xdist); PYTEST_ARGS="-n 0 -k ..." runs a part in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install install-browser lint format migrate demo worker bench clean help
 
@@ -35,6 +38,10 @@ $(STAMP_TRAIN): $(STAMP_PY) requirements/train.txt
 
 $(STAMP_JS): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+# The browser tests' local OpenID Connect provider (single sign-on end to end).
+$(STAMP_OIDC): tests/e2e/oidc/package.json tests/e2e/oidc/package-lock.json
+	cd tests/e2e/oidc && npm ci --no-audit --no-fund --loglevel=error
 
 install: $(STAMP_PY) $(STAMP_JS)
 
@@ -64,7 +71,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install install-browser $(STAMP_TRAIN) lint
+test: install install-browser $(STAMP_TRAIN) $(STAMP_OIDC) lint
 	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=chequecloud.settings.test $(PY) manage.py check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -82,3 +82,18 @@ def savings(customer):
     from apps.transactions import services
 
     return services.account_open(actor=None, customer=customer, number="000987654321", type="savings")
+
+
+@pytest.fixture
+def feed(integration_user):
+    """An API client holding the integration client's token (scopes: read, transactions:write)."""
+    from rest_framework.test import APIClient
+
+    from apps.accounts import services
+
+    issuer = make_user(Role.ADMIN, email="token-issuer@bank.test")
+    _, key = services.api_token_create(actor=issuer, user=integration_user, name="feed",
+                                       scopes=["read", "transactions:write"])  # fmt: skip
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client

@@ -28,8 +28,20 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
+        """The first admin, made from the command line: holds the Admin role (so must set up MFA at first
+        sign-in, like every admin), with nobody to approve it; audited as the system's doing."""
+        from django.db import transaction
+
+        from apps.core.services import audit_record
+
         extra.update(is_staff=True, is_superuser=True)
-        return self._create(email, password, **extra)
+        with transaction.atomic(using=self._db):
+            user = self._create(email, password, **extra)
+            admin, _ = Group.objects.using(self._db).get_or_create(name=Role.ADMIN)
+            user.groups.add(admin)
+            after = {"email": user.email, "roles": [Role.ADMIN.value], "is_staff": True, "is_superuser": True}
+            audit_record(actor=None, action="user.create_superuser", obj=user, after=after)
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -1,8 +1,10 @@
-"""Cross-cutting: security events (sign-in, sign-out, failed sign-in, wrong authenticator codes) go
-to the audit trail, and
+"""Cross-cutting: security events (sign-in by password or single sign-on, sign-out, failed sign-in,
+wrong authenticator codes, single sign-on identities linked and unlinked) go to the audit trail, and
 background tasks that fail after their retries go to the dead-letter list."""
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
+from allauth.socialaccount.signals import social_account_added, social_account_removed
 from celery.signals import task_failure
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -12,7 +14,23 @@ from .services import audit_record, failed_task_record
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _audit_login(sender, request, user, **kwargs):
-    audit_record(actor=user, action="auth.login", obj=user)
+    audit_record(actor=user, action="auth.login", obj=user, after=_sign_in_method(request, user))
+
+
+def _sign_in_method(request, user) -> dict:
+    """How this sign-in proved who the user is: {"method": "sso", "provider": ...} or {"method": "password"}
+    (the sign-in's own steps, as recorded in its session), and "mfa": true when an authenticator code
+    followed."""
+    steps = get_authentication_records(request, user) if request is not None and hasattr(request, "session") else []
+    first = [s for s in steps if s.get("method") != "mfa"]
+    last = first[-1] if first else {"method": "password"}
+    if last.get("method") == "socialaccount":
+        method = {"method": "sso", "provider": last.get("provider", "")}
+    else:
+        method = {"method": last.get("method") or "password"}
+    if any(s.get("method") == "mfa" for s in steps):
+        method["mfa"] = True
+    return method
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
@@ -31,6 +49,20 @@ def _audit_login_failed(sender, credentials, request=None, **kwargs):
 def _audit_mfa_failed(sender, request=None, user=None, authenticator=None, reauthentication=False, **kwargs):
     after = {"authenticator": getattr(authenticator, "type", ""), "reauthentication": reauthentication}
     audit_record(actor=user, action="auth.mfa_failed", obj=user, after=after)
+
+
+@receiver(social_account_added, dispatch_uid="audit_sso_linked")
+def _audit_sso_linked(sender, request, sociallogin, **kwargs):
+    account = sociallogin.account
+    after = {"provider": account.provider, "uid": account.uid, "email": sociallogin.user.email}
+    audit_record(actor=sociallogin.user, action="auth.sso_linked", obj=sociallogin.user, after=after)
+
+
+@receiver(social_account_removed, dispatch_uid="audit_sso_unlinked")
+def _audit_sso_unlinked(sender, request, socialaccount, **kwargs):
+    after = {"provider": socialaccount.provider, "uid": socialaccount.uid}
+    actor = getattr(request, "user", None) or socialaccount.user
+    audit_record(actor=actor, action="auth.sso_unlinked", obj=socialaccount.user, after=after)
 
 
 @task_failure.connect(dispatch_uid="dead_letter")

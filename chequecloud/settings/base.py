@@ -169,25 +169,46 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="ChequeCloud")
 # Roles whose members must have MFA before they can use the portal.
 MFA_REQUIRED_ROLES = ["Supervisor", "Compliance officer", "Admin"]
 
-# Optional single sign-on with the bank's OpenID Connect provider (Keycloak, Entra ID, ...).
+# Optional single sign-on with the bank's OpenID Connect provider (Keycloak, Entra ID, ...). It signs in
+# staff an admin already invited, matched by email address; it never creates users.
 OIDC_SERVER_URL = env("OIDC_SERVER_URL", default="")
+# Whether the provider's email addresses are the bank's own (its directory assigns them): then an identity
+# whose address matches an invited user signs in as that user even when the provider leaves out the
+# `email_verified` claim, as Entra ID does. Off: only addresses the provider marks verified match a user.
+OIDC_TRUST_EMAIL = env.bool("OIDC_TRUST_EMAIL", default=True)
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+# The first sign-in matched by email links the identity to the user (audited), so later ones match it.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_PROVIDERS = {}
-if OIDC_SERVER_URL:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+
+
+def oidc_provider_settings(*, server_url: str, client_id: str, secret: str, provider_id: str = "bank-sso",
+                           name: str = "Bank single sign-on", trust_email: bool = True) -> dict:  # fmt: skip
+    """The bank's provider as allauth's `openid_connect` entry of SOCIALACCOUNT_PROVIDERS."""
+    return {
         "OAUTH_PKCE_ENABLED": True,
         "APPS": [
             {
-                "provider_id": env("OIDC_PROVIDER_ID", default="bank-sso"),
-                "name": env("OIDC_PROVIDER_NAME", default="Bank single sign-on"),
-                "client_id": env("OIDC_CLIENT_ID"),
-                "secret": env("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": OIDC_SERVER_URL},
+                "provider_id": provider_id,
+                "name": name,
+                "client_id": client_id,
+                "secret": secret,
+                "settings": {"server_url": server_url, "verified_email": trust_email},
             }
         ],
     }
+
+
+SOCIALACCOUNT_PROVIDERS = {}
+if OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = oidc_provider_settings(
+        server_url=OIDC_SERVER_URL,
+        client_id=env("OIDC_CLIENT_ID"),
+        secret=env("OIDC_CLIENT_SECRET"),
+        provider_id=env("OIDC_PROVIDER_ID", default="bank-sso"),
+        name=env("OIDC_PROVIDER_NAME", default="Bank single sign-on"),
+        trust_email=OIDC_TRUST_EMAIL,
+    )
 
 # Guardian: no anonymous user object; a missing object permission is a 404, not a 403.
 ANONYMOUS_USER_NAME = None
@@ -206,7 +227,9 @@ USE_TZ = True
 # Static and media files: local var/ by default; USE_S3=1 for S3 with SSE-KMS
 # --------------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files: var/static unless STATIC_ROOT names a directory (relative to the project). The image
+# collects them into a directory of its own, outside the data volume, so each release serves its own.
+STATIC_ROOT = BASE_DIR / env("STATIC_ROOT", default=str(VAR_DIR / "static"))
 FRONTEND_DIR = BASE_DIR / "frontend" / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -386,12 +409,32 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-_IMG_SOURCES = " ".join(filter(None, ["'self'", "data:", "blob:", MEDIA_ORIGINS]))
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    f"img-src {_IMG_SOURCES}; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
+
+
+def origin_of(url: str) -> str:
+    """`https://sso.bank.example:8443/realms/staff` → `https://sso.bank.example:8443` (no credentials, path)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}".lower() if parts.scheme and host else ""
+
+
+def content_security_policy(*, oidc_server_url: str = "", media_origins: str = "") -> str:
+    """The portal's Content-Security-Policy. Images may also come from the media store's origins. Forms
+    post to the portal only; the single sign-on form is answered with a redirect to the bank's provider,
+    which the browser holds to form-action as well, so the provider's origin is allowed there."""
+    img_sources = " ".join(filter(None, ["'self'", "data:", "blob:", media_origins]))
+    form_targets = " ".join(filter(None, ["'self'", origin_of(oidc_server_url)]))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src {img_sources}; "
+        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        f"form-action {form_targets}"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(oidc_server_url=OIDC_SERVER_URL, media_origins=MEDIA_ORIGINS)
 # The reverse proxies and load balancers in front of the portal (addresses or networks): a request from
 # one of them is from the address it names in X-Forwarded-For. Sign-in limits count per client address.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])

@@ -11,24 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from apps.accounts import services as account_services
-from apps.accounts.choices import Role
 from apps.fraud.models import Rule
 from apps.transactions.models import Transaction, TransactionFile
-from tests.factories import make_user
 from tests.transactions.test_files import EXPENSE_HEADER, _ingest, _report
 
 ROW = {"external_id": "T-1", "customer_ref": "E-9", "amount": "10.00", "occurred_at": "2026-03-04T10:00:00Z"}
-
-
-@pytest.fixture
-def feed(db):
-    user = make_user(Role.INTEGRATION, email="feed@bank.test")
-    admin = make_user(Role.ADMIN, email="admin@bank.test")
-    _, key = account_services.api_token_create(actor=admin, user=user, name="f", scopes=["read", "transactions:write"])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 @pytest.fixture

@@ -16,16 +16,6 @@ ROW = {"external_id": "T-100", "customer_ref": "E-9", "amount": "12000.00", "des
        "occurred_at": "2026-03-04T23:30:00Z", "kind": "expense"}  # fmt: skip
 
 
-@pytest.fixture
-def feed(db):
-    user = make_user(Role.INTEGRATION, email="feed@bank.test")
-    admin = make_user(Role.ADMIN, email="admin@bank.test")
-    _, key = account_services.api_token_create(actor=admin, user=user, name="f", scopes=["read", "transactions:write"])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
 def test_single_transaction_answers_with_its_decision_score_and_reasons(feed):
     response = feed.post(reverse("api:transaction-list"), ROW, format="json")
     assert response.status_code == 201

@@ -10,33 +10,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from apps.accounts import services as account_services
-from apps.accounts.choices import Role
 from apps.cheques.fields import parse
 from apps.core.money import BALANCE_MAX
 from apps.fraud.models import Alert, Case
 from apps.transactions import files, services
 from apps.transactions.models import BankAccount, JournalEntry, Transaction
-from tests.factories import make_user
 
 from .test_files import EXPENSE_HEADER, _ingest, _report
 
 ROW = {"external_id": "T-1", "customer_ref": "E-9", "description": "Gift card purchase",
        "occurred_at": "2026-03-04T23:30:00Z", "kind": "expense"}  # fmt: skip
 TOP = "999999999999.99"
-
-
-@pytest.fixture
-def feed(db):
-    user = make_user(Role.INTEGRATION, email="feed@bank.test")
-    admin = make_user(Role.ADMIN, email="admin@bank.test")
-    scopes = ["read", "transactions:write"]
-    _, key = account_services.api_token_create(actor=admin, user=user, name="f", scopes=scopes)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 @pytest.mark.parametrize("amount", ["9999999999999999.99", "12345678901234.56", "1000000000000.00", "1e400"])

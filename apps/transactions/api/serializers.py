@@ -35,7 +35,9 @@ class TransactionSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:transaction-detail")
     display = serializers.CharField(source="__str__", read_only=True)
     account = serializers.SerializerMethodField()
-    alert = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Read-only fields lose the model's blank and null in DRF: declared here so the schema says them.
+    alert = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    label = serializers.ChoiceField(choices=Label.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Transaction
