@@ -14,6 +14,19 @@ from tests.test_permission_matrix import world  # noqa: F401 - the shared fixtur
 SUPERVISOR = "supervisor"
 
 
+@pytest.fixture(autouse=True)
+def _one_connection_for_the_test():
+    """Requests reach the application as a WSGI server's would, and Django closes a connection left
+    outside autocommit when a request starts, as the test's own transaction is. Django's test client
+    holds that back; so do these tests, or the test's transaction would be closed under it."""
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_callers(world):  # noqa: F811
     """Request headers for the two kinds of API caller: an integration client's token with every
