@@ -37,6 +37,11 @@ def warm_up() -> list[str]:
     parts = {"urls": urls, "accounts": accounts.warm_up, "transactions": transactions.warm_up, "fraud": fraud.warm_up}
     done = []
     try:
+        try:
+            connections["default"].ensure_connection()
+        except Exception as exc:  # noqa: BLE001 - the apps' parts all need it: the first requests do them
+            logger.warning("warm-up: the database cannot be reached, so the apps' parts are left out: %s", exc)
+            parts = {"urls": urls}
         for name, part in parts.items():
             try:
                 part()
