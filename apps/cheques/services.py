@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.dispatch import dispatch_on_commit
 from apps.core.services import audit_record
 
 from . import images
@@ -71,7 +72,7 @@ def cheque_receive(
             cheque.save()
             from .tasks import process_cheque
 
-            transaction.on_commit(lambda: process_cheque.delay(cheque.pk))
+            dispatch_on_commit(process_cheque, cheque.pk)
             audit_record(actor=actor, action="cheque.receive", obj=cheque,
                          after={"front_sha256": cheque.front_sha256, "back": bool(back_page), "source": source,
                                 "declared_amount": declared_amount, "reference": cheque.reference})  # fmt: skip
@@ -178,7 +179,7 @@ def cheque_retry(*, cheque: Cheque, actor) -> Cheque:
         cheque.status, cheque.status_reason = ChequeStatus.RECEIVED, ""
         cheque.save(update_fields=["status", "status_reason", "updated_at"])
         audit_record(actor=actor, action="cheque.retry", obj=cheque, before={"status": before})
-        transaction.on_commit(lambda: process_cheque.delay(cheque.pk))
+        dispatch_on_commit(process_cheque, cheque.pk)
     return cheque
 
 

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.core.db import db_datetime, db_datetimes, prepare_insert
+from apps.core.dispatch import dispatch_on_commit
 from apps.core.services import audit_record, model_snapshot
 
 from . import selectors
@@ -275,7 +276,7 @@ def alerts_raised(alerts: list[Alert]) -> None:
     cases_gather(alerts=alerts)
     high = [a.pk for a in alerts if a.severity == Severity.HIGH]
     if high:
-        transaction.on_commit(lambda: notify_alerts.delay(high))
+        dispatch_on_commit(notify_alerts, high)
 
 
 def _what(alert: Alert) -> str:
@@ -328,7 +329,7 @@ def alerts_notify(*, alert_ids: list[int]) -> dict:
         from apps.core.tasks import deliver_webhook
 
         webhook = WebhookDelivery.objects.create(url=settings.ALERT_WEBHOOK_URL, event="alerts.high", payload=payload)
-        transaction.on_commit(lambda: deliver_webhook.delay(webhook.pk))
+        dispatch_on_commit(deliver_webhook, webhook.pk)
     return {"emails": sent, "sns": message_id, "webhook": webhook.pk if webhook else None}
 
 

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.dispatch import dispatch_on_commit
 from apps.core.services import audit_record
 
 from .choices import Source
@@ -157,7 +158,7 @@ def transaction_file_create(
             after={"name": record.original_name, "sha256": digest, "format": layout.name, "size": upload.size},
         )  # fmt: skip
         if not process_now:
-            process_transaction_file.delay_on_commit(record.pk)
+            dispatch_on_commit(process_transaction_file, record.pk)
     return record
 
 

@@ -317,6 +317,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that sends work gives up on a broker that does not answer within about a second; the work is
+# kept in the failed-task list to send again (apps/core/dispatch.py), and the request answers as usual.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4}
 CELERY_BEAT_SCHEDULE = {
     "retrain-fraud-model-when-labels-arrive": {
         "task": "apps.fraud.tasks.train_if_new_labels",

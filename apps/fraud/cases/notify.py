@@ -4,8 +4,9 @@ operations centre watches, SNS and a signed webhook when configured."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
+
+from apps.core.dispatch import dispatch_on_commit
 
 from ..models import Case
 
@@ -54,6 +55,6 @@ def case_notify_send(*, event: str, case_id: int, user_ids: list[int], note: str
             from apps.core.tasks import deliver_webhook
 
             webhook = WebhookDelivery.objects.create(url=settings.ALERT_WEBHOOK_URL, event=event, payload=payload)
-            transaction.on_commit(lambda: deliver_webhook.delay(webhook.pk))
+            dispatch_on_commit(deliver_webhook, webhook.pk)
             result["webhook"] = webhook.pk
     return result

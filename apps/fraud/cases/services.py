@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from apps.core.dispatch import dispatch_on_commit
 from apps.core.permissions import has_object_perm
 from apps.core.services import audit_record, audit_record_many, model_snapshot
 
@@ -98,7 +99,7 @@ def _notify(event: str, case: Case, user_ids, note: str = "") -> None:
     from ..tasks import notify_case
 
     ids = sorted({u for u in user_ids if u})
-    transaction.on_commit(lambda: notify_case.delay(event, case.pk, ids, note))
+    dispatch_on_commit(notify_case, event, case.pk, ids, note)
 
 
 def _supervisor_ids(case: Case) -> list[int]:
