@@ -260,6 +260,7 @@ if USE_S3:
             "default_acl": None,  # private: the bucket policy decides, never public-read
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_S3_URL_EXPIRY", default=300),
+            "signature_version": "s3v4",  # S3 refuses older signatures for SSE-KMS objects
             "file_overwrite": False,
             "object_parameters": {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": AWS_KMS_KEY_ID},
             # No access keys here: boto3's default credential chain (IAM role, env, profile).

@@ -26,11 +26,14 @@ def broker_down():
     """The portal sends work for real (not in-process) to a broker nobody listens on."""
     from celery import current_app as app
 
-    before = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    names = ("task_always_eager", "broker_url", "broker_write_url")
+    before = {name: app.conf[name] for name in names}
+    app.conf.update(
+        task_always_eager=False, broker_url="redis://127.0.0.1:1/0", broker_write_url="redis://127.0.0.1:1/0"
+    )
     app._pool, app.amqp._producer_pool = None, None
     yield
-    app.conf.task_always_eager, app.conf.broker_url = before
+    app.conf.update(before)
     app._pool, app.amqp._producer_pool = None, None
 
 
