@@ -16,13 +16,18 @@ from chequecloud.celery import app as celery_app
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A queue of the test's own: the worker takes only the test's task, never work another run left on a
+# broker it shares.
+QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
 def worker():
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(DJANGO_SETTINGS_MODULE="chequecloud.settings.test", CELERY_TASK_ALWAYS_EAGER="0")
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    name = f"{QUEUE}@%h"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "chequecloud", "worker", "-l", "WARNING", "-Q", "default",
+        [sys.executable, "-m", "celery", "-A", "chequecloud", "worker", "-l", "WARNING", "-Q", QUEUE,
          "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", name],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -42,7 +47,7 @@ def worker():
 @pytest.mark.worker
 def test_a_real_worker_runs_a_task_and_returns_its_result(worker, db):
     nonce = uuid.uuid4().hex
-    result = ping.apply_async(args=[nonce])
+    result = ping.apply_async(args=[nonce], queue=QUEUE)
     try:
         value = result.get(timeout=90)
     except Exception:
