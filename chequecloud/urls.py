@@ -4,7 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from apps.core import views as core_views
 
-from .views import HomeView, email_addresses
+from .operations import register_metrics
+from .views import HomeView, OperationsView, email_addresses
+
+register_metrics()  # background work's backlog and stale counts on /metrics
 
 admin.site.site_header = "ChequeCloud administration"
 admin.site.site_title = "ChequeCloud admin"
@@ -13,6 +16,7 @@ admin.site.login = core_views.admin_login
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("operations/", OperationsView.as_view(), name="operations"),
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.transactions.urls")),

@@ -9,6 +9,7 @@ from django.views import defaults
 from django.views.generic import TemplateView
 
 from apps.accounts.selectors import home_summary
+from apps.core.views import PortalPermissionMixin
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -18,6 +19,19 @@ class HomeView(LoginRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["summary"] = home_summary(user=self.request.user)
         return ctx
+
+
+class OperationsView(PortalPermissionMixin, TemplateView):
+    """Is background work moving? The outbox's backlog and the work past its time limit, each linked to
+    the records it counts; the failed-task list beside them."""
+
+    permission_required = "core.view_failedtask"
+    template_name = "operations.html"
+
+    def get_context_data(self, **kwargs):
+        from .operations import work_status
+
+        return super().get_context_data(**kwargs, status=work_status())
 
 
 def email_addresses(request):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One image, a command per role: web, worker, beat, migrate. `health [ROLE]` is the container's health check:
+# One image, a command per role: web, worker, relay, beat, migrate. `health [ROLE]` is the container's health check:
 # it probes the role given, or the one this container was started as.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ PORT=${PORT:-8000}
 BEAT_SCHEDULE=$VAR_DIR/celerybeat-schedule
 # Per container (not in the shared data volume): the role this container runs, for `health` without a role.
 ROLE_FILE=${TMPDIR:-/tmp}/chequecloud-role
+RELAY_HEARTBEAT=${TMPDIR:-/tmp}/chequecloud-relay
 
 started_as() {
   printf '%s\n' "$1" >"$ROLE_FILE" 2>/dev/null || true
@@ -36,6 +37,13 @@ except Exception as exc:
     worker)
       # The worker's own node (named worker@<host name> when it starts) answers a ping through the broker.
       exec celery -A chequecloud inspect ping --destination "worker@$HOSTNAME" --timeout 10 ;;
+    relay)
+      # The relay touches its heartbeat after every pass (about twice a second, every 10 s at most while
+      # the broker is away).
+      if [[ -z $(find "$RELAY_HEARTBEAT" -mmin -1 -print 2>/dev/null) ]]; then
+        echo "relay unhealthy: $RELAY_HEARTBEAT not touched in the last minute" >&2
+        exit 1
+      fi ;;
     beat)
       # Beat sends the case SLA check every five minutes and rewrites its schedule file when it does.
       local max_age=${BEAT_HEALTH_MAX_MINUTES:-15}
@@ -58,6 +66,9 @@ case "${1:-web}" in
     started_as worker
     exec celery -A chequecloud worker -l INFO -n "worker@%h" -Q "${CELERY_QUEUES:-default,ocr,ml,pdf}" \
       --concurrency "${CELERY_CONCURRENCY:-2}" ;;
+  relay)
+    started_as relay
+    exec python manage.py relay --heartbeat "$RELAY_HEARTBEAT" ;;
   beat)
     started_as beat
     exec celery -A chequecloud beat -l INFO --schedule "$BEAT_SCHEDULE" ;;

@@ -32,7 +32,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 ENTRYPOINT = ROOT / "scripts" / "docker-entrypoint.sh"
-ROLES = ("web", "worker", "beat", "migrate")
+ROLES = ("web", "worker", "relay", "beat", "migrate")
 BASH = shutil.which("bash") or "/bin/bash"
 # What production refuses to start without (chequecloud/settings/production.py).
 PRODUCTION_SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "MODEL_SIGNING_KEY")
@@ -404,11 +404,11 @@ def test_each_compose_role_has_a_health_check_that_fits_it():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
     tests = {role: services[role].get("healthcheck", {}) for role in ROLES}
     assert tests["migrate"].get("disable") is True
-    for role in ("web", "worker", "beat"):
+    for role in ("web", "worker", "relay", "beat"):
         test = tests[role].get("test")
         assert test and test[0] == "CMD" and test[-2:] == ["health", role], f"{role}: {test}"
         assert Path(test[1]).name == ENTRYPOINT.name
-    for role in ("worker", "beat"):
+    for role in ("worker", "relay", "beat"):
         assert "8000" not in str(tests[role]) and "/health/" not in str(tests[role])
     # The image's own check follows the role it runs rather than probing the web port.
     (healthcheck,) = [rest for keyword, rest in _runtime_stage() if keyword == "HEALTHCHECK"]
@@ -455,6 +455,7 @@ def test_entrypoint_starts_each_role(tmp_path, stubs):
     schedule = started["beat"][started["beat"].index("--schedule") + 1]
     assert schedule == str(tmp_path / "var" / "celerybeat-schedule")
     assert started["migrate"] == ["manage.py", "migrate", "--noinput"]
+    assert started["relay"] == ["manage.py", "relay", "--heartbeat", str(tmp_path / "chequecloud-relay")]
     other = _entrypoint(tmp_path, "echo", "a one-off command", path=stubs)
     assert other.stdout.strip() == "a one-off command"
 
@@ -482,6 +483,17 @@ def test_beat_health_follows_its_schedule_file(tmp_path, stubs):
     assert late.returncode != 0 and "celerybeat-schedule" in late.stderr
     (tmp_path / "var" / "celerybeat-schedule.db").write_bytes(b"")  # the name some stores give it
     assert _entrypoint(tmp_path, "health", "beat", path=stubs).returncode == 0
+
+
+def test_relay_health_follows_its_heartbeat(tmp_path, stubs):
+    assert _entrypoint(tmp_path, "health", "relay", path=stubs).returncode != 0  # never touched
+    heartbeat = tmp_path / "chequecloud-relay"
+    heartbeat.write_bytes(b"")
+    assert _entrypoint(tmp_path, "health", "relay", path=stubs).returncode == 0
+    stale = time.time() - 5 * 60
+    os.utime(heartbeat, (stale, stale))
+    late = _entrypoint(tmp_path, "health", "relay", path=stubs)
+    assert late.returncode != 0 and "chequecloud-relay" in late.stderr
 
 
 def test_web_health_asks_health_with_an_allowed_host(tmp_path):

@@ -18,10 +18,18 @@ class ChequeFilterSet(DayRangeMixin, BoundedFilterSet):
     account_last4 = django_filters.CharFilter(method="last4", label="Account, last 4 digits")
     risk_min = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte", label="Risk from")
     risk_max = django_filters.NumberFilter(field_name="risk_score", lookup_expr="lte", label="Risk up to")
+    stale = django_filters.BooleanFilter(method="past_limit", label="Waiting past its time limit")
 
     class Meta:
         model = Cheque
         fields = ["status", "reference", "source"]
+
+    def past_limit(self, queryset, name, value):
+        from .services import cheque_stale_q
+
+        if value is None:
+            return queryset
+        return queryset.filter(cheque_stale_q()) if value else queryset.exclude(cheque_stale_q())
 
     def last4(self, queryset, name, value):
         """The MICR account read or keyed, or the account the depositor declared."""

@@ -61,7 +61,7 @@ def cheque_receive(
         declared_account_last4=account[-4:], reference=reference.strip(), source=source, country=country,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
     )  # fmt: skip
-    stored = []
+    stored, committed = [], []
     try:
         cheque.front.save(f"front.{face.extension}", ContentFile(face.data), save=False)
         stored.append(cheque.front)
@@ -70,6 +70,7 @@ def cheque_receive(
             stored.append(cheque.back)
         with transaction.atomic():
             cheque.save()
+            transaction.on_commit(lambda: committed.append(True))  # before anything else that runs on commit
             from .tasks import process_cheque
 
             dispatch_on_commit(process_cheque, cheque.pk)
@@ -77,14 +78,25 @@ def cheque_receive(
                          after={"front_sha256": cheque.front_sha256, "back": bool(back_page), "source": source,
                                 "declared_amount": declared_amount, "reference": cheque.reference})  # fmt: skip
     except BaseException:
-        for f in stored:
-            f.delete(save=False)  # nothing half-stored
+        # Nothing half-stored: the files go when their row did not commit. Once it committed, the cheque
+        # keeps them whatever happens after (its processing waits in the outbox).
+        if not committed:
+            for f in stored:
+                f.delete(save=False)
         raise
     return cheque
 
 
 # ------------------------------------------------------------------------------------ processing
 FINAL = {ChequeStatus.CLEARED, ChequeStatus.NEEDS_KEYING, ChequeStatus.FLAGGED, ChequeStatus.RESCAN}
+# A run touches its cheque at every step (the longest, reading the page, takes seconds): a cheque in
+# processing untouched this long has lost its worker, and the sweeper sends it again.
+STALE_PROCESSING = timedelta(seconds=90)
+# A received cheque is taken within seconds unless the queue is long; after this it is sent again (a
+# broker that lost its queue, a worker killed holding it). A repeat finds it done and does nothing.
+STALE_RECEIVED = timedelta(minutes=10)
+# Runs a cheque may start before it is listed as failed: one that kills its worker is not tried for ever.
+MAX_RUNS = 3
 
 
 def cheque_process(*, cheque_id: int) -> Cheque | None:
@@ -100,9 +112,12 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         cheque = Cheque.objects.select_for_update().filter(pk=cheque_id).first()
         if cheque is None or cheque.status in FINAL:
             return cheque
+        if cheque.status == ChequeStatus.PROCESSING and cheque.updated_at > timezone.now() - STALE_PROCESSING:
+            return cheque  # another run is on it (a repeated message)
         cheque.status, cheque.status_reason = ChequeStatus.PROCESSING, ""
         cheque.attempts += 1
         cheque.save(update_fields=["status", "status_reason", "attempts", "updated_at"])
+    this_run = cheque.attempts
     with cheque.front.open("rb") as fh:
         front = Image.open(fh).convert("L")
     back = None
@@ -114,6 +129,9 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
     route, reason = run(ctx, on_step=lambda *a: _record(cheque, *a))
     ocr, found = ctx.found.get("ocr"), ctx.found
     with transaction.atomic():
+        current = Cheque.objects.select_for_update().filter(pk=cheque.pk).first()
+        if current is None or current.status != ChequeStatus.PROCESSING or current.attempts != this_run:
+            return current  # this run was given up as lost and another took the cheque: its outcome stands
         cheque.status, cheque.status_reason, cheque.processed_at = route, reason[:255], timezone.now()
         if ocr is not None:
             cheque.ocr_text, cheque.ocr_words = "\n".join(ocr.lines), ocr.words
@@ -151,6 +169,77 @@ def _searchable(cheque: Cheque, typed: dict) -> None:
 def _record(cheque: Cheque, name: str, outcome: str, confidence, duration_ms: int, detail: dict) -> None:
     ChequeStep.objects.create(cheque=cheque, name=name, attempt=cheque.attempts, outcome=outcome,
                               confidence=confidence, duration_ms=duration_ms, detail=detail)  # fmt: skip
+    # The run's heartbeat: the sweeper leaves a cheque alone while its run keeps touching it.
+    Cheque.objects.filter(pk=cheque.pk, status=ChequeStatus.PROCESSING, attempts=cheque.attempts).update(
+        updated_at=timezone.now()
+    )
+
+
+def cheque_release(*, cheque_id: int, error: str) -> None:
+    """A run stopped by a passing error (storage or database busy) hands the cheque back, so the task's
+    retry takes it again at once."""
+    Cheque.objects.filter(pk=cheque_id, status=ChequeStatus.PROCESSING).update(
+        status=ChequeStatus.RECEIVED, status_reason=f"Waiting to try again: {error}"[:255], updated_at=timezone.now()
+    )
+
+
+def cheques_resend_stale(*, now=None) -> dict:
+    """The sweeper: cheques whose processing was lost are sent again; one that has started its runs
+    MAX_RUNS times without finishing is listed as failed, with the reason, and in the failed-task list."""
+    from apps.core.dispatch import pending_work
+    from apps.core.services import failed_task_record
+
+    from .tasks import process_cheque
+
+    now = now or timezone.now()
+    waiting = pending_work(process_cheque.name)  # still in the outbox: not lost, only waiting for the broker
+    stale = Cheque.objects.filter(cheque_stale_q(now)).values_list("pk", flat=True)
+    resent, failed = [], []
+    for pk in list(stale[:1000]):
+        if (pk,) in waiting:
+            continue
+        with transaction.atomic():
+            cheque = Cheque.objects.select_for_update().filter(pk=pk).first()
+            if cheque is None or cheque.status not in (ChequeStatus.PROCESSING, ChequeStatus.RECEIVED):
+                continue
+            limit = STALE_PROCESSING if cheque.status == ChequeStatus.PROCESSING else STALE_RECEIVED
+            if cheque.updated_at >= now - limit:
+                continue
+            was = cheque.status
+            if was == ChequeStatus.PROCESSING and cheque.attempts >= MAX_RUNS:
+                reason = f"Processing stopped {cheque.attempts} times without finishing (its worker was lost)."
+                cheque.status, cheque.status_reason = ChequeStatus.FAILED, reason
+                cheque.save(update_fields=["status", "status_reason", "updated_at"])
+                audit_record(actor=None, action="cheque.fail", obj=cheque, after={"error": reason})
+                failed_task_record(task_id=f"swept-{process_cheque.name}-{pk}-{cheque.attempts}",
+                                   task_name=process_cheque.name, args=[pk], kwargs={}, exception=None,
+                                   traceback=reason)  # fmt: skip
+                failed.append(pk)
+                continue
+            if was == ChequeStatus.PROCESSING:
+                cheque.status = ChequeStatus.RECEIVED
+            cheque.status_reason = f"Sent again: {was} for over {int(limit.total_seconds())} s without progress."
+            cheque.save(update_fields=["status", "status_reason", "updated_at"])
+            audit_record(actor=None, action="cheque.resend", obj=cheque, before={"status": was})
+            dispatch_on_commit(process_cheque, pk)
+            resent.append(pk)
+    return {"resent": resent, "failed": failed}
+
+
+def cheque_stale_q(now=None) -> Q:
+    """Cheques waiting or processing for longer than they should (what the sweeper takes next)."""
+    now = now or timezone.now()
+    return Q(status=ChequeStatus.PROCESSING, updated_at__lt=now - STALE_PROCESSING) | Q(
+        status=ChequeStatus.RECEIVED, updated_at__lt=now - STALE_RECEIVED
+    )
+
+
+def cheques_stale_count(*, now=None) -> dict:
+    stale = Cheque.objects.filter(cheque_stale_q(now))
+    return {
+        "processing": stale.filter(status=ChequeStatus.PROCESSING).count(),
+        "received": stale.filter(status=ChequeStatus.RECEIVED).count(),
+    }
 
 
 def cheque_fail(*, cheque_id: int, error: str) -> None:

@@ -20,13 +20,15 @@ logger = logging.getLogger(__name__)
 def process_cheque(self, cheque_id: int) -> dict:
     """Thin: run the pipeline on one cheque (by id). After the last retry, or on an error that retrying
     cannot fix, the cheque is marked failed and the task lands in the dead-letter list."""
-    from .services import cheque_fail, cheque_process
+    from .services import cheque_fail, cheque_process, cheque_release
 
     try:
         cheque = cheque_process(cheque_id=cheque_id)
     except (OSError, OperationalError) as exc:
         if self.request.retries >= self.max_retries:
             cheque_fail(cheque_id=cheque_id, error=f"{type(exc).__name__}: {exc}")
+        else:
+            cheque_release(cheque_id=cheque_id, error=f"{type(exc).__name__}: {exc}")
         raise
     except Exception as exc:
         cheque_fail(cheque_id=cheque_id, error=f"{type(exc).__name__}: {exc}")

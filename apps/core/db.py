@@ -19,13 +19,23 @@ logger = logging.getLogger(__name__)
 
 # MySQL/MariaDB: 1213 deadlock (the transaction was rolled back), 1205 lock wait timeout.
 RETRYABLE_CODES = {1213, 1205}
+DEADLOCK_ATTEMPTS = 4
 
 
-def is_retryable(exc: OperationalError) -> bool:
-    return bool(exc.args) and exc.args[0] in RETRYABLE_CODES
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock or lock wait: the transaction did nothing and may simply run again (SQLite: a database
+    locked beyond its busy timeout)."""
+    if not isinstance(exc, OperationalError) or not exc.args:
+        return False
+    first = exc.args[0]
+    return first in RETRYABLE_CODES or (isinstance(first, str) and "database is locked" in first)
 
 
-def retry_on_deadlock(fn=None, *, attempts: int = 4):
+def deadlock_pause(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))
+
+
+def retry_on_deadlock(fn=None, *, attempts: int = DEADLOCK_ATTEMPTS):
     """Run a service that owns its transaction again when InnoDB chose it as a deadlock victim (the
     whole transaction was rolled back, so running it again is safe). Inside a caller's transaction it
     re-raises instead: only the outermost transaction can be retried."""
@@ -41,7 +51,7 @@ def retry_on_deadlock(fn=None, *, attempts: int = 4):
                     if not outermost or not is_retryable(exc) or attempt == attempts:
                         raise
                     logger.info("%s: %s; retrying (attempt %s)", func.__qualname__, exc, attempt + 1)
-                    time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                    deadlock_pause(attempt)
             raise AssertionError("unreachable")
 
         return wrapper

@@ -1,9 +1,10 @@
 """`Idempotency-Key` for POSTs that create money-moving or scored records.
 
-The first request with a key reserves it (its own committed row), does the work, and stores the
-response. A repeat with the same body gets the stored response and creates nothing. A repeat while
-the first is still running waits briefly, then gets 409. The same key with a different body is 422.
-If the work fails, the reservation is released so the client can retry.
+The first request with a key reserves it (its own committed row), then does the work and stores the
+response in one database transaction: the answer is kept exactly when the work committed. A repeat with
+the same body gets the stored response and creates nothing. A repeat while the first is still running
+waits briefly, then gets 409. The same key with a different body is 422. If the work fails (nothing of
+it committed), the reservation is released so the client can retry; a deadlock is retried here first.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import json
 import time
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from rest_framework.response import Response
 
+from .db import DEADLOCK_ATTEMPTS, deadlock_pause, is_retryable
 from .models import IdempotencyKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -40,18 +42,35 @@ def idempotent(request, scope: str, work: Callable[[], Response]) -> Response:
             record = IdempotencyKey.objects.create(owner=request.user, key=key, scope=scope, request_hash=body_hash)
     except IntegrityError:
         return _replay(request.user, scope, key, body_hash)
-    try:
-        response = work()
-    except BaseException:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
-        raise
-    if response.status_code >= 500 or response.status_code == 409:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
-    else:
-        IdempotencyKey.objects.filter(pk=record.pk).update(
-            status_code=response.status_code, response_body=response.data
-        )
-    return response
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                response = work()
+                if response.status_code >= 500 or response.status_code == 409:
+                    raise _NotKept(response)  # whatever the work wrote is rolled back with it
+                IdempotencyKey.objects.filter(pk=record.pk).update(
+                    status_code=response.status_code, response_body=response.data
+                )
+            return response
+        except _NotKept as not_kept:
+            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            return not_kept.response
+        except OperationalError as exc:
+            if is_retryable(exc) and attempt < DEADLOCK_ATTEMPTS:
+                deadlock_pause(attempt)
+                continue
+            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            raise
+        except BaseException:
+            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            raise
+    raise AssertionError("unreachable")
+
+
+class _NotKept(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _replay(user, scope: str, key: str, body_hash: str) -> Response:

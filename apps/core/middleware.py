@@ -64,6 +64,19 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = rid
         return response
 
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        """A portal request whose transaction lost a deadlock (after its service's retries) wrote nothing:
+        the person is told to send it again, not shown a server error. (The API answers its own 503.)"""
+        from django.shortcuts import render
+
+        from .db import is_retryable
+
+        if not is_retryable(exc):
+            return None
+        response = render(request, "503.html", {"request_id": getattr(request, "request_id", "")}, status=503)
+        response["Retry-After"] = "1"
+        return response
+
 
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response; `Cache-Control: no-store` on

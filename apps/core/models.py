@@ -143,3 +143,37 @@ class FailedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.task_id})"
+
+
+class OutboxMessage(models.Model):
+    """Background work a committed change needs: written in the same database transaction as the change,
+    then published to the broker (at once after the commit, or by the relay when the broker was away).
+
+    The message's `task_id` is the Celery task id of every publication of it, so a task can tell that it
+    has run this message before (`apps.core.outbox.once`). Sent messages are kept a few days, then pruned.
+    """
+
+    task_id = models.CharField(max_length=36, unique=True)
+    task_name = models.CharField(max_length=255)
+    args = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The relay leaves a new message to its request's own publication for a few seconds.
+    available_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Publications that the broker refused.")
+    last_error = models.TextField(blank=True)
+    # For work that must happen once (a notification): set while a run does it, then when it is done.
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["sent_at", "available_at"], name="outbox_pending"),
+            models.Index(fields=["created_at"], name="outbox_created"),
+        ]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)!r} ({'sent' if self.sent_at else 'pending'})"

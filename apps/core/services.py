@@ -103,27 +103,24 @@ def failed_task_record(*, task_id: str, task_name: str, args, kwargs, exception:
 
 
 def failed_task_retry(*, failed: FailedTask, actor) -> FailedTask:
-    """Send a failed task again with its arguments (tasks are idempotent). A second click on the same
-    record does nothing: it was already sent once."""
-    import uuid
-
+    """Send a failed task again with its arguments (tasks are idempotent), through the outbox: it is
+    published after the commit, or by the relay if the broker is away. A second click on the same record
+    does nothing: it was already sent once."""
+    from celery import current_app
     from django.db import transaction
     from django.utils import timezone
+
+    from .dispatch import outbox_put, publish_after_commit
 
     with transaction.atomic():
         failed = FailedTask.objects.select_for_update().get(pk=failed.pk)
         if failed.retried_at is not None:
             return failed
-        failed.retried_at, failed.retried_by, failed.retry_task_id = timezone.now(), actor, str(uuid.uuid4())
+        message = outbox_put(failed.task_name, failed.args, failed.kwargs)
+        failed.retried_at, failed.retried_by, failed.retry_task_id = timezone.now(), actor, message.task_id
         failed.save(update_fields=["retried_at", "retried_by", "retry_task_id"])
         after = {"task": failed.task_name, "new_task_id": failed.retry_task_id}
         audit_record(actor=actor, action="task.retry", obj=failed, after=after)
-        name, args, kwargs, new_id = failed.task_name, failed.args, failed.kwargs, failed.retry_task_id
 
-        def send():
-            from celery import current_app as app
-
-            app.send_task(name, args=args, kwargs=kwargs, task_id=new_id)
-
-        transaction.on_commit(send)
+        transaction.on_commit(lambda: publish_after_commit(current_app, message))
     return failed

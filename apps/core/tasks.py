@@ -3,6 +3,8 @@ import socket
 from celery import shared_task
 from django.db import connection
 
+from .dispatch import once
+
 
 @shared_task(name="apps.core.tasks.ping")
 def ping(nonce: str) -> dict:
@@ -27,6 +29,7 @@ class _Failed(Exception):
     max_retries=6,
     acks_late=True,
 )
+@once
 def deliver_webhook(self, delivery_id: int) -> dict:
     """Thin: POST one logged delivery; retried with backoff; after the last retry it is marked `failed`
     and the task lands in the dead-letter list, from which it can be sent again."""

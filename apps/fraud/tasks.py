@@ -2,10 +2,13 @@ import logging
 
 from celery import shared_task
 
+from apps.core.dispatch import once
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(
+    bind=True,
     name="apps.fraud.tasks.notify_alerts",
     autoretry_for=(OSError,),
     retry_backoff=10,
@@ -13,14 +16,16 @@ logger = logging.getLogger(__name__)
     max_retries=5,
     acks_late=True,
 )
-def notify_alerts(alert_ids: list[int]) -> dict:
-    """Thin: tell staff about new high-severity alerts (one message for the batch)."""
+@once
+def notify_alerts(self, alert_ids: list[int]) -> dict:
+    """Thin: tell staff about new high-severity alerts (one message for the batch), once."""
     from .services import alerts_notify
 
     return alerts_notify(alert_ids=alert_ids)
 
 
 @shared_task(
+    bind=True,
     name="apps.fraud.tasks.notify_case",
     autoretry_for=(OSError,),
     retry_backoff=10,
@@ -28,8 +33,9 @@ def notify_alerts(alert_ids: list[int]) -> dict:
     max_retries=5,
     acks_late=True,
 )
-def notify_case(event: str, case_id: int, user_ids: list[int], note: str = "") -> dict:
-    """Thin: email (and SNS / webhook) about one case event."""
+@once
+def notify_case(self, event: str, case_id: int, user_ids: list[int], note: str = "") -> dict:
+    """Thin: email (and SNS / webhook) about one case event, once."""
     from .cases.notify import case_notify_send
 
     return case_notify_send(event=event, case_id=case_id, user_ids=user_ids, note=note)

@@ -18,12 +18,14 @@ import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.dispatch import dispatch_on_commit
@@ -162,6 +164,112 @@ def transaction_file_create(
     return record
 
 
+def transaction_file_retry(*, actor, record: TransactionFile) -> TransactionFile:
+    """Send a failed file through processing again: it resumes after its last committed chunk (rows
+    already stored are not stored twice). Refused while another upload of the same bytes is live."""
+    from .tasks import process_transaction_file
+
+    if not actor.has_perm("transactions.add_transactionfile"):
+        raise PermissionDenied("You may not process transaction files.")
+    with transaction.atomic():
+        record = TransactionFile.objects.select_for_update().get(pk=record.pk)
+        if record.status != TransactionFile.Status.FAILED:
+            raise ValidationError("Only a failed file is sent through again.", code="invalid_state")
+        again = TransactionFile.objects.filter(sha256=record.sha256).exclude(pk=record.pk)
+        later = again.exclude(status=TransactionFile.Status.FAILED).first()
+        if later is not None:
+            raise ValidationError(f"The same file was uploaded again as file #{later.pk}; that upload is the live one.",
+                                  code="invalid_state")  # fmt: skip
+        before = {"status": record.status, "failure": record.failure}
+        record.status, record.failure, record.finished_at = TransactionFile.Status.QUEUED, "", None
+        record.save(update_fields=["status", "failure", "finished_at"])
+        audit_record(actor=actor, action="transaction_file.retry", obj=record, before=before,
+                     after={"resume_after_row": record.rows_done})  # fmt: skip
+        dispatch_on_commit(process_transaction_file, record.pk)
+    return record
+
+
+def transaction_file_release(*, file_id: int, error: str) -> None:
+    """A run stopped by a passing error hands the file back, so the task's retry resumes it at once."""
+    TransactionFile.objects.filter(pk=file_id, status=TransactionFile.Status.PROCESSING).update(
+        status=TransactionFile.Status.QUEUED, heartbeat_at=None
+    )
+
+
+def transaction_file_fail(*, file_id: int, error: str) -> None:
+    """After its retries, a file that could not be processed is listed as failed; what it stored stays."""
+    reason = f"Processing stopped: {error}. Rows read before it are kept; retry resumes after them."
+    TransactionFile.objects.filter(pk=file_id, status=TransactionFile.Status.PROCESSING).update(
+        status=TransactionFile.Status.FAILED, failure=reason[:2000], finished_at=timezone.now()
+    )
+
+
+def transaction_files_resend_stale(*, now=None) -> dict:
+    """The sweeper: files whose processing was lost are sent again (they resume); one that has started
+    MAX_RUNS runs without finishing is failed, with the reason, and listed in the failed-task list."""
+    from apps.core.dispatch import pending_work
+    from apps.core.services import failed_task_record
+
+    from .tasks import process_transaction_file
+
+    now = now or timezone.now()
+    waiting = pending_work(process_transaction_file.name)
+    stale = TransactionFile.objects.filter(file_stale_q(now)).values_list("pk", flat=True)
+    resent, failed = [], []
+    for pk in list(stale[:1000]):
+        if (pk,) in waiting:
+            continue
+        with transaction.atomic():
+            record = TransactionFile.objects.select_for_update().filter(pk=pk).first()
+            live = (TransactionFile.Status.QUEUED, TransactionFile.Status.PROCESSING)
+            if record is None or record.status not in live:
+                continue
+            processing = record.status == TransactionFile.Status.PROCESSING
+            limit = STALE_PROCESSING if processing else STALE_QUEUED
+            since = record.heartbeat_at or record.uploaded_at
+            if since >= now - limit:
+                continue
+            if processing and record.attempts >= MAX_RUNS:
+                reason = (f"Processing stopped {record.attempts} times without finishing (its worker was lost); "
+                          f"{record.rows_done} rows were read and kept. Retry resumes after them.")  # fmt: skip
+                record.status, record.failure, record.finished_at = TransactionFile.Status.FAILED, reason, now
+                record.save(update_fields=["status", "failure", "finished_at"])
+                audit_record(actor=None, action="transaction_file.fail", obj=record, after={"error": reason})
+                failed_task_record(task_id=f"swept-{process_transaction_file.name}-{pk}-{record.attempts}",
+                                   task_name=process_transaction_file.name, args=[pk], kwargs={}, exception=None,
+                                   traceback=reason)  # fmt: skip
+                failed.append(pk)
+                continue
+            # Marked as sent now: the next sweep waits a whole period again.
+            record.status, record.heartbeat_at = TransactionFile.Status.QUEUED, now
+            record.save(update_fields=["status", "heartbeat_at"])
+            audit_record(actor=None, action="transaction_file.resend", obj=record,
+                         before={"status": "processing" if processing else "queued"})  # fmt: skip
+            dispatch_on_commit(process_transaction_file, pk)
+            resent.append(pk)
+    return {"resent": resent, "failed": failed}
+
+
+def file_stale_q(now=None) -> Q:
+    """Files waiting or processing without progress for longer than they should."""
+    now = now or timezone.now()
+    processing = Q(status=TransactionFile.Status.PROCESSING) & (
+        Q(heartbeat_at__lt=now - STALE_PROCESSING) | Q(heartbeat_at__isnull=True)
+    )
+    queued = Q(status=TransactionFile.Status.QUEUED) & (
+        Q(heartbeat_at__lt=now - STALE_QUEUED) | Q(heartbeat_at__isnull=True, uploaded_at__lt=now - STALE_QUEUED)
+    )
+    return processing | queued
+
+
+def transaction_files_stale_count(*, now=None) -> dict:
+    stale = TransactionFile.objects.filter(file_stale_q(now))
+    return {
+        "processing": stale.filter(status=TransactionFile.Status.PROCESSING).count(),
+        "queued": stale.filter(status=TransactionFile.Status.QUEUED).count(),
+    }
+
+
 def _fail(record: TransactionFile, reason: str) -> TransactionFile:
     TransactionFile.objects.filter(pk=record.pk).update(
         status=TransactionFile.Status.FAILED, failure=reason, finished_at=timezone.now()
@@ -170,36 +278,60 @@ def _fail(record: TransactionFile, reason: str) -> TransactionFile:
     return record
 
 
+# A run records progress at every chunk (seconds apart): a file in processing without progress this long
+# has lost its worker, and the sweeper sends it again (it resumes after its last committed chunk).
+STALE_PROCESSING = timedelta(minutes=5)
+# A queued file is taken within seconds unless the queue is long; after this it is sent again.
+STALE_QUEUED = timedelta(minutes=10)
+# Runs a file may start before it is listed as failed.
+MAX_RUNS = 3
+
+
 def transaction_file_process(*, file_id: int, progress: Progress | None = None) -> TransactionFile | None:
-    """Process (or resume) a queued file. Idempotent: a finished file is left as it is."""
+    """Process (or resume) a queued file. Idempotent: a finished file is left as it is, and one another
+    run is working on is left to it."""
     with transaction.atomic():
         record = TransactionFile.objects.select_for_update().filter(pk=file_id).first()
         if record is None or record.status in (TransactionFile.Status.DONE, TransactionFile.Status.FAILED):
             return record
+        now = timezone.now()
+        if (
+            record.status == TransactionFile.Status.PROCESSING
+            and record.heartbeat_at
+            and (record.heartbeat_at > now - STALE_PROCESSING)
+        ):
+            return record
         record.status = TransactionFile.Status.PROCESSING
-        record.started_at = record.started_at or timezone.now()
-        record.save(update_fields=["status", "started_at"])
+        record.started_at = record.started_at or now
+        record.attempts += 1
+        record.heartbeat_at = now
+        record.save(update_fields=["status", "started_at", "attempts", "heartbeat_at"])
 
-    layout = layout_for(record.format, record.mapping)
-    with record.file.open("rb") as fh:
-        try:
-            total = _count_rows(fh)  # also proves the whole file decodes before any write
-        except UnicodeDecodeError as exc:
-            return _fail(record, f"The file is not UTF-8 text (byte {exc.start}); nothing was stored.")
-        except csv.Error as exc:
-            return _fail(record, f"The file is not readable CSV: {exc}; nothing was stored.")
-        TransactionFile.objects.filter(pk=record.pk).update(rows_total=total)
-        record.rows_total = total
+    try:
+        layout = layout_for(record.format, record.mapping)
+        with record.file.open("rb") as fh:
+            try:
+                total = _count_rows(fh)  # also proves the whole file decodes before any write
+            except UnicodeDecodeError as exc:
+                return _fail(record, f"The file is not UTF-8 text (byte {exc.start}); nothing was stored.")
+            except csv.Error as exc:
+                return _fail(record, f"The file is not readable CSV: {exc}; nothing was stored.")
+            TransactionFile.objects.filter(pk=record.pk).update(rows_total=total)
+            record.rows_total = total
 
-        history = risk_engine.get().history()
-        header = _header(fh)
-        rows = _text_rows(fh)
-        for _ in range(record.rows_done):  # resume after the last committed chunk
-            next(rows, None)
-        with _Writer() as writer:
-            while chunk := list(islice(rows, CHUNK_ROWS)):
-                prepared = _prepare_chunk(record, layout, header, chunk, history, writer.in_flight_ids)
-                writer.write(record, prepared, progress)
+            history = risk_engine.get().history()
+            header = _header(fh)
+            rows = _text_rows(fh)
+            for _ in range(record.rows_done):  # resume after the last committed chunk
+                next(rows, None)
+            with _Writer() as writer:
+                while chunk := list(islice(rows, CHUNK_ROWS)):
+                    prepared = _prepare_chunk(record, layout, header, chunk, history, writer.in_flight_ids)
+                    writer.write(record, prepared, progress)
+    except BaseException:
+        # This run is over: the next (the task's retry, the sweeper) takes the file at once.
+        TransactionFile.objects.filter(pk=record.pk, status=TransactionFile.Status.PROCESSING).update(heartbeat_at=None)
+        raise
 
     TransactionFile.objects.filter(pk=record.pk).update(status=TransactionFile.Status.DONE, finished_at=timezone.now())
     record.refresh_from_db()
@@ -286,7 +418,8 @@ class _Writer:
 
     def write(self, record, prepared: _Prepared, progress: Progress | None) -> None:
         checkpoint = {"rows_done": record.rows_done, "rows_stored": record.rows_stored,
-                      "rows_rejected": record.rows_rejected, "alerts_raised": record.alerts_raised}  # fmt: skip
+                      "rows_rejected": record.rows_rejected, "alerts_raised": record.alerts_raised,
+                      "heartbeat_at": timezone.now()}  # fmt: skip
         if self.pool is None:
             _write_chunk(record.pk, prepared, checkpoint)
             if progress:

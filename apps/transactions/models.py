@@ -203,6 +203,8 @@ class TransactionFile(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Processing runs started so far.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="When its run last made progress.")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

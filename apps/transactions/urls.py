@@ -12,5 +12,6 @@ urlpatterns = [
     path("transaction-files/", views.TransactionFileListView.as_view(), name="files"),
     path("transaction-files/upload/", views.TransactionFileUploadView.as_view(), name="file_upload"),
     path("transaction-files/<int:pk>/", views.TransactionFileDetailView.as_view(), name="file_detail"),
+    path("transaction-files/<int:pk>/retry/", views.TransactionFileRetryView.as_view(), name="file_retry"),
     path("transaction-files/<int:pk>/errors.csv", views.TransactionFileErrorsView.as_view(), name="file_errors"),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
@@ -7,6 +8,7 @@ from apps.core.views import FilteredListView, PortalListView, PortalPermissionMi
 from . import files, selectors, services
 from .filtersets import CustomerFilterSet, TransactionFilterSet
 from .forms import LedgerForm, TransactionFileForm
+from .models import TransactionFile
 
 
 class TransactionListView(FilteredListView):
@@ -94,7 +96,23 @@ class TransactionFileListView(PortalListView):
     context_object_name = "files"
 
     def get_queryset(self):
-        return selectors.transaction_file_list()
+        files = selectors.transaction_file_list()
+        status = self.request.GET.get("status", "")
+        if status in TransactionFile.Status.values:
+            files = files.filter(status=status)
+        if self.request.GET.get("stale") == "true":
+            from .files import file_stale_q
+
+            files = files.filter(file_stale_q())
+        return files
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status", "")
+        status = status if status in TransactionFile.Status.values else ""
+        stale = self.request.GET.get("stale") == "true"
+        query = "&".join(part for part in (f"status={status}" if status else "", "stale=true" if stale else "") if part)
+        return super().get_context_data(**kwargs, statuses=TransactionFile.Status.choices, status=status,
+                                        stale=stale, query=query)  # fmt: skip
 
 
 class TransactionFileUploadView(PortalPermissionMixin, View):
@@ -127,6 +145,25 @@ class TransactionFileDetailView(PortalPermissionMixin, View):
         record = get_object_or_404(selectors.transaction_file_list(), pk=pk)
         template = "transactions/_file_progress.html" if request.htmx else "transactions/file_detail.html"
         return render(request, template, {"record": record})
+
+
+class TransactionFileRetryView(PortalPermissionMixin, View):
+    permission_required = "transactions.add_transactionfile"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        record = get_object_or_404(selectors.transaction_file_list(), pk=pk)
+        try:
+            files.transaction_file_retry(actor=request.user, record=record)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                f"{record.original_name} is queued again; the {record.rows_done} rows already "
+                "read are kept and it resumes after them.",
+            )
+        return redirect("transactions:file_detail", pk=record.pk)
 
 
 class TransactionFileErrorsView(PortalPermissionMixin, View):

@@ -106,8 +106,8 @@ def test_a_cheque_the_engine_cannot_read_fails_after_retries_and_a_supervisor_re
         cheque = services.cheque_receive(actor=None, front=upload(_cheque()))
     with pytest.raises(Retry):  # a transient error: Celery tries again later
         process_cheque.apply(args=[cheque.pk], throw=True)
-    cheque.refresh_from_db()
-    assert cheque.status == "processing"
+    cheque.refresh_from_db()  # handed back, so the retry takes it at once
+    assert cheque.status == "received" and "Waiting to try again" in cheque.status_reason
     result = process_cheque.apply(args=[cheque.pk], retries=process_cheque.max_retries, throw=False)  # the last try
     assert result.failed()
     cheque.refresh_from_db()

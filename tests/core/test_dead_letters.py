@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.core.models import FailedTask, WebhookDelivery
+from apps.core.models import FailedTask, OutboxMessage
+from apps.core.models import WebhookDelivery
+from chequecloud.celery import app as celery_app
 from apps.core.tasks import deliver_webhook
 
 
@@ -36,11 +38,18 @@ def test_retrying_sends_the_task_once_however_often_it_is_clicked(client, admin_
     client.force_login(admin_user)
     page = client.get(reverse("core:dead_letters"))
     assert "apps.core.tasks.deliver_webhook" in page.text and "HTTP 500" in page.text
-    with mock.patch("chequecloud.celery.app.send_task") as send:
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("core:dead_letter_retry", args=[failed.pk]))
-            client.post(reverse("core:dead_letter_retry", args=[failed.pk]))
+    # Published to the broker (not run in-process), through the outbox.
+    celery_app.conf.task_always_eager = False
+    try:
+        with mock.patch("chequecloud.celery.app.send_task") as send:
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(reverse("core:dead_letter_retry", args=[failed.pk]))
+                client.post(reverse("core:dead_letter_retry", args=[failed.pk]))
+    finally:
+        celery_app.conf.task_always_eager = True
     assert send.call_count == 1
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is not None and message.task_id == send.call_args.kwargs["task_id"]
     name, kwargs = send.call_args.args[0], send.call_args.kwargs
     assert name == "apps.core.tasks.deliver_webhook" and kwargs["args"] == [failing_delivery.pk]
     failed.refresh_from_db()

@@ -1,6 +1,6 @@
 """A broker that cannot take work does not undo or fail what committed: the upload answers as usual
-(quickly), keeps its files, a repeat with the same Idempotency-Key replays the first answer, and the
-unsent work waits in the failed-task list for staff to send again."""
+(quickly), keeps its files, a repeat with the same Idempotency-Key replays the first answer, and the work
+waits in the outbox until the relay publishes it, once the broker is back."""
 
 from __future__ import annotations
 
@@ -14,27 +14,36 @@ from rest_framework.test import APIClient
 from apps.accounts import services as account_services
 from apps.accounts.choices import Role
 from apps.cheques.models import Cheque
-from apps.core.models import FailedTask
+from apps.core import dispatch
+from apps.core.models import FailedTask, OutboxMessage
 from apps.transactions.models import TransactionFile
 from tests.cheques.images import cheque_image, upload
 from tests.factories import make_user
 from tests.transactions.test_files import GOLDEN, _upload
 
+DOWN = "redis://127.0.0.1:1/0"  # nobody listens there
+
 
 @pytest.fixture
-def broker_down():
-    """The portal sends work for real (not in-process) to a broker nobody listens on."""
+def broker():
+    """Sends work for real (not in-process) to the broker URL `broker.point(url)` names."""
     from celery import current_app as app
 
     names = ("task_always_eager", "broker_url", "broker_write_url")
     before = {name: app.conf[name] for name in names}
-    app.conf.update(
-        task_always_eager=False, broker_url="redis://127.0.0.1:1/0", broker_write_url="redis://127.0.0.1:1/0"
-    )
-    app._pool, app.amqp._producer_pool = None, None
-    yield
+
+    class Broker:
+        @staticmethod
+        def point(url: str) -> None:
+            app.conf.update(task_always_eager=False, broker_url=url, broker_write_url=url)
+            app._pool, app.amqp._producer_pool = None, None
+            dispatch._broker_away_until = 0.0
+
+    Broker.point(DOWN)
+    yield Broker
     app.conf.update(before)
     app._pool, app.amqp._producer_pool = None, None
+    dispatch._broker_away_until = 0.0
 
 
 @pytest.fixture
@@ -48,8 +57,8 @@ def depositor(db):
     return client
 
 
-def test_a_cheque_uploaded_while_the_broker_is_down_is_kept_with_its_images(
-    depositor, broker_down, django_capture_on_commit_callbacks
+def test_a_cheque_uploaded_while_the_broker_is_down_is_kept_and_sent_when_it_is_back(
+    depositor, broker, django_capture_on_commit_callbacks
 ):
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
@@ -59,17 +68,40 @@ def test_a_cheque_uploaded_while_the_broker_is_down_is_kept_with_its_images(
     assert time.monotonic() - started < 10  # bounded: no 19-38 s wait on the broker
     cheque = Cheque.objects.get()
     assert cheque.status == "received" and default_storage.exists(cheque.front.name)
-    unsent = FailedTask.objects.get()
-    assert unsent.task_name == "apps.cheques.tasks.process_cheque" and unsent.args == [cheque.pk]
+    waiting = OutboxMessage.objects.get()
+    assert waiting.task_name == "apps.cheques.tasks.process_cheque" and waiting.args == [cheque.pk]
+    assert waiting.sent_at is None and waiting.attempts == 1 and "Error" in waiting.last_error
+    assert not FailedTask.objects.exists()  # nothing failed: it waits
 
     again = depositor.post(reverse("api:cheque-list"), {"front": upload(cheque_image())}, format="multipart",
                            HTTP_IDEMPOTENCY_KEY="scan-1")  # fmt: skip
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
-    assert Cheque.objects.count() == 1
+    assert Cheque.objects.count() == 1 and OutboxMessage.objects.count() == 1
+
+    assert dispatch.relay_pending()["sent"] == 0  # still down: the relay keeps it
+    broker.point("memory://")  # the broker is back
+    assert dispatch.relay_pending() == {"sent": 1, "due": 1, "error": ""}
+    waiting.refresh_from_db()
+    assert waiting.sent_at is not None
+    assert dispatch.relay_pending()["due"] == 0  # published once
 
 
-def test_a_csv_uploaded_while_the_broker_is_down_is_kept_for_sending_again(
-    depositor, broker_down, django_capture_on_commit_callbacks
+def test_requests_after_a_refusal_leave_their_work_to_the_relay_without_waiting_on_the_broker(
+    depositor, broker, django_capture_on_commit_callbacks
+):
+    for key in ("scan-1", "scan-2"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = depositor.post(reverse("api:cheque-list"), {"front": upload(cheque_image(text=f"PAY TO {key}"))},
+                                      format="multipart", HTTP_IDEMPOTENCY_KEY=key)  # fmt: skip
+        assert response.status_code == 201
+    first, second = OutboxMessage.objects.order_by("id")
+    assert first.attempts == 1  # this one asked the broker
+    assert second.attempts == 0 and "relay" in second.last_error  # this one did not wait on it
+    assert first.available_at <= second.available_at
+
+
+def test_a_csv_uploaded_while_the_broker_is_down_is_kept_for_the_relay(
+    depositor, broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = depositor.post(reverse("api:transactionfile-list"),
@@ -77,4 +109,15 @@ def test_a_csv_uploaded_while_the_broker_is_down_is_kept_for_sending_again(
     assert response.status_code == 202
     record = TransactionFile.objects.get()
     assert record.status == "queued" and default_storage.exists(record.file.name)
-    assert FailedTask.objects.get().args == [record.pk]
+    assert OutboxMessage.objects.get(sent_at__isnull=True).args == [record.pk]
+
+
+def test_work_whose_change_rolls_back_is_never_sent(db, broker):
+    from django.db import transaction
+
+    from apps.core.tasks import ping
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dispatch.dispatch_on_commit(ping, "x")
+        raise RuntimeError("the change failed")
+    assert not OutboxMessage.objects.exists()

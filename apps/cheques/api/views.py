@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.cheques import selectors, services
@@ -12,6 +13,7 @@ from apps.cheques.choices import ChequeSource
 from apps.cheques.filtersets import ChequeFilterSet
 from apps.cheques.models import Cheque
 from apps.core.api.fields import AmountField
+from apps.core.api.permissions import requires
 from apps.core.idempotency import idempotent
 
 
@@ -75,3 +77,11 @@ class ChequeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(self.get_serializer(cheque).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "cheques.create", work)
+
+    @extend_schema(request=None, responses={200: ChequeSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[requires("cheques.retry_cheque")],
+            parser_classes=[JSONParser, FormParser])  # fmt: skip
+    def retry(self, request, pk=None):
+        """Send a failed cheque (or one waiting for a rescan) through processing again. 409 otherwise."""
+        cheque = services.cheque_retry(cheque=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(cheque).data)

@@ -10,12 +10,24 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.context import current_request_id
+from apps.core.db import is_retryable
 
 
 def _flatten(detail):
     if isinstance(detail, list):
         return " ".join(str(d) for d in detail)
     return str(detail)
+
+
+class Busy(exceptions.APIException):
+    """The database gave up on the request's transaction (a deadlock or lock wait, retried here a few
+    times first): nothing was written, and the same request may simply be sent again."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "busy"
+    default_detail = (
+        "The database is busy with other work on the same records; nothing was stored. Send the request again."
+    )
 
 
 class Conflict(exceptions.APIException):
@@ -43,6 +55,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif is_retryable(exc):
+        exc = Busy()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -61,5 +75,7 @@ def exception_handler(exc, context):
         body["detail"] = _flatten(response.data)
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         body["type"] = "throttled"
+    if isinstance(exc, Busy):
+        response["Retry-After"] = "1"
     response.data = body
     return response

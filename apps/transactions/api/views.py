@@ -137,6 +137,14 @@ class TransactionFileViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
         )
         return Response(self.get_serializer(record).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={200: TransactionFileSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[requires("transactions.add_transactionfile")])
+    def retry(self, request, pk=None):
+        """Send a failed file through processing again; it resumes after its last committed chunk. 409
+        unless the file failed."""
+        record = files.transaction_file_retry(actor=request.user, record=self.get_object())
+        return Response(self.get_serializer(record).data)
+
     @extend_schema(responses={(200, "text/csv"): str})
     @action(detail=True, methods=["get"])
     def errors(self, request, pk=None):
