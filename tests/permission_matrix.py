@@ -165,6 +165,9 @@ ROUTES: list[Route] = [
     Route("transactions:file_errors", MONEY_READERS, kwargs=lambda w: {"pk": w["file"].pk}),
     Route("transactions:file_upload", FILE_UPLOADERS),
     Route(
+        "transactions:file_retry", FILE_UPLOADERS, method="post", ok=302, kwargs=lambda w: {"pk": w["failed_file"].pk}
+    ),
+    Route(
         "transactions:file_upload",
         FILE_UPLOADERS,
         method="post",
@@ -251,6 +254,7 @@ ROUTES: list[Route] = [
         other_allowed=SEE_ALL_CASES,
     ),
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
+    Route("operations", roles(AUDITOR, ADMIN)),
     Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
     # portal: cheques
     Route("cheques:list", MONEY_STAFF),
@@ -278,6 +282,7 @@ ROUTES: list[Route] = [
         data=lambda w: {"front": cheque_upload()},
     ),
     Route("api:cheque-detail", MONEY_READERS, kind="api", kwargs=_case("cheque")),
+    Route("api:cheque-retry", roles(SUPERVISOR), kind="api", method="post", kwargs=_case("failed_cheque")),
     Route("cheques:image", SIGNED_IN, kind="public", kwargs=lambda w: {"token": w["cheque_image_token"]}),
     # API: cases
     Route("api:case-list", CASE_READERS, kind="api"),
@@ -467,6 +472,13 @@ ROUTES: list[Route] = [
     ),
     Route("api:transactionfile-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["file"].pk}),
     Route("api:transactionfile-errors", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["file"].pk}),
+    Route(
+        "api:transactionfile-retry",
+        FILE_UPLOADERS,
+        kind="api",
+        method="post",
+        kwargs=lambda w: {"pk": w["failed_file"].pk},
+    ),
     Route("api:transaction-detail", MONEY_READERS, kind="api", kwargs=lambda w: {"pk": w["transaction"].pk}),
     # API: alerts and rules
     Route("api:alert-list", STAFF_READERS, kind="api"),

@@ -78,6 +78,10 @@ def world(db):
     upload = SimpleUploadedFile("world.csv", EXPENSE_CSV.splitlines(keepends=True)[0].encode() + rows)
     tfile = files.transaction_file_create(actor=None, upload=upload, fmt="expense", process_now=True)
     files.transaction_file_process(file_id=tfile.pk)
+    header = EXPENSE_CSV.splitlines(keepends=True)[0].encode()
+    failed_upload = SimpleUploadedFile("failed.csv", header + b"W9,E1,1.00,Oslo,y,2026-03-04 09:00\n")
+    failed_file = files.transaction_file_create(actor=None, upload=failed_upload, fmt="expense", process_now=True)
+    type(failed_file).objects.filter(pk=failed_file.pk).update(status="failed", failure="The database went away.")
     model = ModelVersion.objects.create(
         version="m-matrix",
         artifact="models/none.pkl",
@@ -95,6 +99,7 @@ def world(db):
         **cases,
         "model": model,
         "file": tfile,
+        "failed_file": failed_file,
         "customer": customer,
         "account": account,
         "other_account": other_account,

@@ -7,6 +7,7 @@ import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -91,10 +92,10 @@ def cheque_receive(
 FINAL = {ChequeStatus.CLEARED, ChequeStatus.NEEDS_KEYING, ChequeStatus.FLAGGED, ChequeStatus.RESCAN}
 # A run touches its cheque at every step (the longest, reading the page, takes seconds): a cheque in
 # processing untouched this long has lost its worker, and the sweeper sends it again.
-STALE_PROCESSING = timedelta(seconds=90)
+STALE_PROCESSING = timedelta(seconds=settings.CHEQUE_STALE_SECONDS)
 # A received cheque is taken within seconds unless the queue is long; after this it is sent again (a
 # broker that lost its queue, a worker killed holding it). A repeat finds it done and does nothing.
-STALE_RECEIVED = timedelta(minutes=10)
+STALE_RECEIVED = timedelta(seconds=settings.CHEQUE_WAITING_STALE_SECONDS)
 # Runs a cheque may start before it is listed as failed: one that kills its worker is not tried for ever.
 MAX_RUNS = 3
 

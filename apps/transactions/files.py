@@ -280,9 +280,9 @@ def _fail(record: TransactionFile, reason: str) -> TransactionFile:
 
 # A run records progress at every chunk (seconds apart): a file in processing without progress this long
 # has lost its worker, and the sweeper sends it again (it resumes after its last committed chunk).
-STALE_PROCESSING = timedelta(minutes=5)
+STALE_PROCESSING = timedelta(seconds=settings.FILE_STALE_SECONDS)
 # A queued file is taken within seconds unless the queue is long; after this it is sent again.
-STALE_QUEUED = timedelta(minutes=10)
+STALE_QUEUED = timedelta(seconds=settings.FILE_WAITING_STALE_SECONDS)
 # Runs a file may start before it is listed as failed.
 MAX_RUNS = 3
 

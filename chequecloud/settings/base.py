@@ -280,6 +280,25 @@ else:
 # Celery: a broker that needs no server by default; CELERY_BROKER_URL=redis://... to scale out
 # --------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Work is never lost (docs/operations.md). Each task's time limit is set on the task; the broker hands an
+# unacknowledged message to another worker only after the visibility timeout, which outlasts the longest
+# task (a transaction file: 6 hours), or a slow task would run twice at once. Work whose worker died does
+# not wait that long: the relay's sweep sends again a cheque whose run has not touched it for
+# CHEQUE_STALE_SECONDS (a run touches it at every step) and one received but not taken for
+# CHEQUE_WAITING_STALE_SECONDS; files likewise (FILE_STALE_SECONDS, FILE_WAITING_STALE_SECONDS).
+LONGEST_TASK_SECONDS = 6 * 3600
+REDIS_BROKER_OPTIONS = {
+    "visibility_timeout": LONGEST_TASK_SECONDS + 15 * 60,
+    # Publishing connects at most twice, without waiting between: a broker that refuses is left to the
+    # outbox's relay at once (the workers' own reconnecting follows broker_connection_* instead).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+}
+CHEQUE_STALE_SECONDS = env.int("CHEQUE_STALE_SECONDS", default=90)
+CHEQUE_WAITING_STALE_SECONDS = env.int("CHEQUE_WAITING_STALE_SECONDS", default=600)
+FILE_STALE_SECONDS = env.int("FILE_STALE_SECONDS", default=300)
+FILE_WAITING_STALE_SECONDS = env.int("FILE_WAITING_STALE_SECONDS", default=600)
 _celery_dir = VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -292,7 +311,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "control", "results"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_OPTIONS
     _default_result_backend = CELERY_BROKER_URL
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -318,9 +337,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request that sends work gives up on a broker that does not answer within about a second; the work is
-# kept in the failed-task list to send again (apps/core/dispatch.py), and the request answers as usual.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A request that publishes work gives up on a broker that does not answer within a second; the work waits
+# in the outbox for the relay (apps/core/dispatch.py), and the request answers as usual.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A worker keeps reconnecting to a broker that is away, however long the outage.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4}
 CELERY_BEAT_SCHEDULE = {
     "retrain-fraud-model-when-labels-arrive": {

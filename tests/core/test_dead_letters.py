@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.core.models import FailedTask, OutboxMessage
-from apps.core.models import WebhookDelivery
-from chequecloud.celery import app as celery_app
+from apps.core.models import FailedTask, OutboxMessage, WebhookDelivery
 from apps.core.tasks import deliver_webhook
+from chequecloud.celery import app as celery_app
 
 
 @pytest.fixture

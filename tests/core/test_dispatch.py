@@ -121,3 +121,31 @@ def test_work_whose_change_rolls_back_is_never_sent(db, broker):
         dispatch.dispatch_on_commit(ping, "x")
         raise RuntimeError("the change failed")
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_deadlock_that_outlasts_its_retries_answers_503_in_the_one_error_body(feed, monkeypatch):
+    from django.db import OperationalError
+
+    from apps.transactions import services
+    from apps.transactions.models import Transaction
+
+    calls = []
+
+    def deadlocked(**kwargs):
+        calls.append(1)
+        raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+
+    monkeypatch.setattr(services, "transaction_ingest_batch", deadlocked)
+    row = {"external_id": "D-1", "customer_ref": "C-1", "amount": "10.00", "description": "groceries",
+           "occurred_at": "2026-03-04T12:00:00Z"}  # fmt: skip
+    response = feed.post(reverse("api:transaction-batch"), {"transactions": [row]}, format="json",
+                         HTTP_IDEMPOTENCY_KEY="batch-1")  # fmt: skip
+    assert response.status_code == 503 and response["Retry-After"] == "1"
+    assert response.json()["type"] == "busy" and "nothing was stored" in response.json()["detail"]
+    assert len(calls) > 1  # retried before giving up
+    assert not Transaction.objects.exists()
+    # The key was released: the client's retry runs the work.
+    monkeypatch.undo()
+    again = feed.post(reverse("api:transaction-batch"), {"transactions": [row]}, format="json",
+                      HTTP_IDEMPOTENCY_KEY="batch-1")  # fmt: skip
+    assert again.status_code == 201 and Transaction.objects.count() == 1
