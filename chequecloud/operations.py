@@ -47,15 +47,17 @@ def work_status() -> dict:
         seconds = int(delta.total_seconds())
         return f"{seconds // 60} min" if seconds >= 120 else f"{seconds} s"
 
+    cheques_url, files_url = reverse("cheques:list"), reverse("transactions:files")
+    see_cheques, see_files = "cheques.view_cheque", "transactions.view_transactionfile"
     stale = [
         {"what": "Cheques processing", "key": "cheque_processing", "count": cheques["processing"],
-         "limit": limit(STALE_PROCESSING), "url": reverse("cheques:list") + "?status=processing&stale=true"},
+         "limit": limit(STALE_PROCESSING), "url": f"{cheques_url}?status=processing&stale=true", "perm": see_cheques},
         {"what": "Cheques received, not yet taken", "key": "cheque_received", "count": cheques["received"],
-         "limit": limit(STALE_RECEIVED), "url": reverse("cheques:list") + "?status=received&stale=true"},
+         "limit": limit(STALE_RECEIVED), "url": f"{cheques_url}?status=received&stale=true", "perm": see_cheques},
         {"what": "Files processing", "key": "file_processing", "count": files["processing"],
-         "limit": limit(FILE_PROCESSING), "url": reverse("transactions:files") + "?status=processing&stale=true"},
+         "limit": limit(FILE_PROCESSING), "url": f"{files_url}?status=processing&stale=true", "perm": see_files},
         {"what": "Files queued, not yet taken", "key": "file_queued", "count": files["queued"],
-         "limit": limit(STALE_QUEUED), "url": reverse("transactions:files") + "?status=queued&stale=true"},
+         "limit": limit(STALE_QUEUED), "url": f"{files_url}?status=queued&stale=true", "perm": see_files},
     ]  # fmt: skip
     return {
         "outbox": outbox_backlog(now=now),

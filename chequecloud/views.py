@@ -21,6 +21,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
+OUTBOX_SHOWN = 50  # the oldest waiting messages listed on the operations page
+
+
 class OperationsView(PortalPermissionMixin, TemplateView):
     """Is background work moving? The outbox's backlog and the work past its time limit, each linked to
     the records it counts; the failed-task list beside them."""
@@ -29,9 +32,15 @@ class OperationsView(PortalPermissionMixin, TemplateView):
     template_name = "operations.html"
 
     def get_context_data(self, **kwargs):
+        from apps.core.models import OutboxMessage
+
         from .operations import work_status
 
-        return super().get_context_data(**kwargs, status=work_status())
+        status = work_status()
+        for row in status["stale"]:  # a count links to its records for those who may see them
+            row["visible"] = self.request.user.has_perm(row["perm"])
+        waiting = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")
+        return super().get_context_data(**kwargs, status=status, waiting=waiting[:OUTBOX_SHOWN])
 
 
 def email_addresses(request):

@@ -190,3 +190,18 @@ def test_oidc_single_sign_on_is_configured_from_the_environment():
     assert app["name"] == "Bank SSO"
     assert app["settings"]["server_url"] == "https://sso.bank.example/realms/staff"
     assert _settings("chequecloud.settings.local", {}, "SOCIALACCOUNT_PROVIDERS") == {"SOCIALACCOUNT_PROVIDERS": {}}
+
+
+def test_every_task_finishes_inside_the_brokers_visibility_timeout():
+    """A task still running when the visibility timeout passes would be handed to a second worker and run
+    twice at once: every task's hard time limit must end first (docs/operations.md)."""
+    from django.conf import settings
+
+    from chequecloud.celery import app
+
+    app.loader.import_default_modules()
+    limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items()
+              if name.startswith("apps.")}  # fmt: skip
+    assert "apps.transactions.tasks.process_transaction_file" in limits and all(limits.values())
+    assert max(limits.values()) <= settings.LONGEST_TASK_SECONDS
+    assert settings.REDIS_BROKER_OPTIONS["visibility_timeout"] > settings.LONGEST_TASK_SECONDS

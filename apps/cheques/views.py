@@ -12,12 +12,14 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.core.dispatch import WAITING_NOTE, is_waiting
 from apps.core.views import FilteredListView, PortalPermissionMixin
 
 from . import selectors, services
 from .choices import ChequeSource, ChequeStatus
 from .filtersets import ChequeFilterSet
 from .forms import ChequeKeyForm, ChequeUploadForm
+from .tasks import process_cheque
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff"}
 IN_FLIGHT = (ChequeStatus.RECEIVED, ChequeStatus.PROCESSING)
@@ -96,6 +98,9 @@ class ChequeDetailView(PortalPermissionMixin, View):
             "back_url": selectors.image_url(cheque, "back"),
             "fields": cheque.fields.all(),
             "can_key": request.user.has_perm("cheques.key_cheque") and cheque.status == ChequeStatus.NEEDS_KEYING,
+            "waiting_note": WAITING_NOTE
+            if cheque.status == ChequeStatus.RECEIVED and is_waiting(process_cheque.name, cheque.pk)
+            else "",
             "can_retry": request.user.has_perm("cheques.retry_cheque")
             and cheque.status in (ChequeStatus.FAILED, ChequeStatus.RESCAN),
         }

@@ -148,6 +148,14 @@ def pending_work(task_name: str) -> set[tuple]:
     return {tuple(args) for args in rows[:10000]}
 
 
+def is_waiting(task_name: str, *args) -> bool:
+    """Whether this piece of work waits in the outbox for the broker (to tell the person so)."""
+    return tuple(args) in pending_work(task_name)
+
+
+WAITING_NOTE = "The processing service is not answering; this starts by itself when it is back. Nothing is lost."
+
+
 def once(func):
     """For a bound task whose effect must happen once per message (an email, a webhook): a publication
     that is repeated, or redelivered after its worker died, finds the message done (or being done) and

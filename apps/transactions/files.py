@@ -230,8 +230,9 @@ def transaction_files_resend_stale(*, now=None) -> dict:
             if since >= now - limit:
                 continue
             if processing and record.attempts >= MAX_RUNS:
-                reason = (f"Processing stopped {record.attempts} times without finishing (its worker was lost); "
-                          f"{record.rows_done} rows were read and kept. Retry resumes after them.")  # fmt: skip
+                kept = (f"the {record.rows_done} rows read before are kept, and a retry resumes after them"
+                        if record.rows_done else "nothing was stored, and a retry starts it again")  # fmt: skip
+                reason = f"Processing stopped {record.attempts} times without finishing (its worker was lost); {kept}."
                 record.status, record.failure, record.finished_at = TransactionFile.Status.FAILED, reason, now
                 record.save(update_fields=["status", "failure", "finished_at"])
                 audit_record(actor=None, action="transaction_file.fail", obj=record, after={"error": reason})

@@ -3,12 +3,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from apps.core.dispatch import WAITING_NOTE, is_waiting
 from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, csv_download, submit_form
 
 from . import files, selectors, services
 from .filtersets import CustomerFilterSet, TransactionFilterSet
 from .forms import LedgerForm, TransactionFileForm
 from .models import TransactionFile
+from .tasks import process_transaction_file
 
 
 class TransactionListView(FilteredListView):
@@ -144,7 +146,10 @@ class TransactionFileDetailView(PortalPermissionMixin, View):
     def get(self, request, pk: int):
         record = get_object_or_404(selectors.transaction_file_list(), pk=pk)
         template = "transactions/_file_progress.html" if request.htmx else "transactions/file_detail.html"
-        return render(request, template, {"record": record})
+        waiting = record.status == TransactionFile.Status.QUEUED and is_waiting(
+            process_transaction_file.name, record.pk
+        )
+        return render(request, template, {"record": record, "waiting_note": WAITING_NOTE if waiting else ""})
 
 
 class TransactionFileRetryView(PortalPermissionMixin, View):

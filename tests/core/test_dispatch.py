@@ -149,3 +149,19 @@ def test_a_deadlock_that_outlasts_its_retries_answers_503_in_the_one_error_body(
     again = feed.post(reverse("api:transaction-batch"), {"transactions": [row]}, format="json",
                       HTTP_IDEMPOTENCY_KEY="batch-1")  # fmt: skip
     assert again.status_code == 201 and Transaction.objects.count() == 1
+
+
+def test_a_cheque_whose_processing_waits_for_the_broker_says_so_on_its_page(
+    depositor, broker, client, team, django_capture_on_commit_callbacks
+):
+    from apps.core.dispatch import WAITING_NOTE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = depositor.post(reverse("api:cheque-list"), {"front": upload(cheque_image())}, format="multipart")
+    analyst = make_user(Role.ANALYST, teams=[team], email="ana@bank.test")
+    client.force_login(analyst)
+    page = client.get(reverse("cheques:detail", args=[response.json()["id"]]))
+    assert WAITING_NOTE in page.text
+    broker.point("memory://")
+    dispatch.relay_pending()
+    assert WAITING_NOTE not in client.get(reverse("cheques:detail", args=[response.json()["id"]])).text
