@@ -11,7 +11,13 @@ from .models import AuditEvent
 class BoundedFilterSet(django_filters.FilterSet):
     """A filterset whose numbers, days and moments are bounded (`apps.core.bounds`): a value out of
     range makes the filter invalid (the API answers 400 with the error; the portal shows the error)
-    instead of overflowing date arithmetic or a SQL parameter. Every filterset derives from it."""
+    instead of overflowing date arithmetic or a SQL parameter. Every filterset derives from it.
+
+    An empty value means "any": a form submitted as it renders (`?status=&priority=`) filters nothing,
+    in the portal and the API alike, and `?status=&status=open` is `?status=open`."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(_without_empty(data), *args, **kwargs)
 
     @classmethod
     def get_filters(cls):
@@ -24,6 +30,19 @@ class BoundedFilterSet(django_filters.FilterSet):
             elif isinstance(f, django_filters.DateTimeFilter | django_filters.IsoDateTimeFilter):
                 f.extra.setdefault("validators", [check_moment])
         return filters
+
+
+def _without_empty(data):
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    kept = data.copy()
+    for key in list(kept.keys()):
+        values = [v for v in kept.getlist(key) if str(v).strip()]
+        if values:
+            kept.setlist(key, values)
+        else:
+            del kept[key]
+    return kept
 
 
 class DayRangeMixin(BoundedFilterSet):

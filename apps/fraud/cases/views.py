@@ -37,7 +37,9 @@ class CaseQueueView(FilteredListView):
     filterset_class = CaseFilterSet
 
     def base_queryset(self):
-        if self.request.GET.getlist("status"):
+        # Open cases unless a status is chosen; a search (a case number, a customer) finds closed ones too.
+        chosen = [s for s in self.request.GET.getlist("status") if s.strip()]
+        if chosen or self.request.GET.get("q", "").strip():
             return selectors.visible_cases(self.request.user).order_by("sla_due_at", "priority_rank", "id")
         return selectors.queue(self.request.user)
 
