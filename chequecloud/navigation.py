@@ -23,6 +23,7 @@ MAIN_NAV = [
 ADMIN_NAV = [
     ("Users", "accounts:user_list", "person-badge", "accounts.view_user", ("accounts:user",)),
     ("API tokens", "accounts:token_list", "key", "accounts.view_apitoken", ("accounts:token",)),
+    ("Case routing", "fraud:case_routes", "signpost-split", "fraud.view_caseroute", ("fraud:case_route",)),
     ("Operations", "operations", "activity", "core.view_failedtask", ("operations",)),
     ("Failed tasks", "core:dead_letters", "exclamation-octagon", "core.view_failedtask", ("core:dead_letter",)),
 ]

@@ -211,6 +211,15 @@ ROUTES: list[Route] = [
     # portal: cases and failed tasks
     Route("fraud:cases", CASE_READERS),
     Route("fraud:case_new", CASE_WORKERS),
+    Route("fraud:case_routes", roles(AUDITOR, ADMIN)),
+    Route(
+        "fraud:case_routes",
+        roles(ADMIN),
+        method="post",
+        ok=302,
+        data=lambda w: {"position": "10", "kind": "cheque", "team": w["team"].pk},
+    ),
+    Route("fraud:case_route_delete", roles(ADMIN), method="post", ok=302, kwargs=_case("case_route")),
     Route("fraud:case_new", CASE_WORKERS, method="post", ok=302, data=_new_case),
     Route("fraud:case_claim_next", CASE_WORKERS, method="post", ok=302),
     Route(

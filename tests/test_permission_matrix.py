@@ -11,7 +11,7 @@ from apps.accounts import services
 from apps.accounts.choices import Role, TokenScope
 from apps.core.services import audit_record
 from apps.fraud import services as fraud_services
-from apps.fraud.models import ModelVersion, Rule
+from apps.fraud.models import CaseRoute, ModelVersion, Rule
 from apps.transactions import services as txn_services
 from tests.factories import make_team, make_user
 from tests.permission_matrix import (
@@ -161,6 +161,7 @@ def _case_world(team, other_team, users) -> dict:
         "own_attachment": attach(own, "own.txt"),
         "other_attachment": attach(other, "other.txt"),
         "failed_task": failed,
+        "case_route": CaseRoute.objects.create(team=team, kind="cheque"),
         "cheque": cheque,
         "failed_cheque": failed_cheque,
         "keying_cheque": keying_cheque,

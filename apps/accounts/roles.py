@@ -75,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
     Role.ADMIN: [
         "accounts.*",
+        "fraud.view_caseroute",
+        "fraud.add_caseroute",
+        "fraud.delete_caseroute",
         "core.view_auditevent",
         "core.export_auditevent",
         "core.view_failedtask",

@@ -41,3 +41,23 @@ def image_from_token(token: str):
     if cheque is None or side not in SIDES or not getattr(cheque, side):
         return None
     return cheque, side
+
+
+def earlier_presentment(*, cheque_pk: int | None, micr_key: str) -> Cheque | None:
+    """The first cheque presented before this one with the same routing, account and serial. Only an
+    earlier one: the original presentment is never the duplicate of the one that came after it."""
+    twins = Cheque.objects.filter(micr_key=micr_key).select_related("submitted_by").order_by("pk")
+    if cheque_pk is not None:
+        twins = twins.filter(pk__lt=cheque_pk)
+    return twins.first()
+
+
+def presentment(other: Cheque) -> str:
+    """The earlier presentment, as a person needs it: which cheque, its number, when and by whom."""
+    from django.utils import timezone
+
+    serial = other.micr_key.split("|")[2] if other.micr_key.count("|") == 2 else ""
+    by = other.submitted_by
+    who = (by.get_full_name() or by.email) if by is not None else f"the {other.get_source_display()}"
+    at = timezone.localtime(other.created_at)
+    return f"cheque #{other.pk}{f' (number {serial})' if serial else ''} presented {at:%Y-%m-%d %H:%M %Z} by {who}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.core.dispatch import dispatch_on_commit
 from apps.core.services import audit_record
 
-from . import images
+from . import images, selectors
 from .choices import ChequeSource, ChequeStatus
 from .models import Cheque, ChequeField, ChequeStep
 from .ports import risk_engine
@@ -156,6 +156,7 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
             )
         if route == ChequeStatus.FLAGGED:
             risk_engine.get().cheque_flag(cheque, found["risk"]["score"], found["risk"]["reasons"])
+        _flag_later_presentments(cheque)
         audit_record(actor=None, action="cheque.route", obj=cheque, after={"status": route, "reason": reason})
     return cheque
 
@@ -336,8 +337,8 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         cheque.country = country
         cheque.micr_key = "|".join(typed[k] for k in ("routing", "account", "serial"))
         _searchable(cheque, typed)
-        twin = (Cheque.objects.filter(micr_key=cheque.micr_key).exclude(pk=cheque.pk).order_by("created_at")
-                .values_list("pk", flat=True).first())  # fmt: skip
+        earlier = selectors.earlier_presentment(cheque_pk=cheque.pk, micr_key=cheque.micr_key)
+        twin = selectors.presentment(earlier) if earlier is not None else None
         marks = {name: existing[name].value for name in MARKS if name in existing}
         checks = checks_for(country=country, typed=typed, marks=marks, declared_amount=cheque.declared_amount,
                             duplicate_of=twin)  # fmt: skip
@@ -360,7 +361,38 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
                      after={"keyed": after, "status": cheque.status, "score": score})  # fmt: skip
         if flagged:
             risk_engine.get().cheque_flag(cheque, score, reasons)
+        _flag_later_presentments(cheque)
     return cheque
+
+
+def _flag_later_presentments(original: Cheque) -> list[int]:
+    """Once a cheque's routing, account and serial are known, copies presented after it that were read or
+    keyed first (and so found no earlier twin) are the duplicates: they are flagged, naming the original.
+    The original itself is never the duplicate. Inside the caller's transaction."""
+    if original.micr_key.count("|") != 2 or not all(original.micr_key.split("|")):
+        return []
+    later = Cheque.objects.select_for_update().filter(
+        micr_key=original.micr_key, pk__gt=original.pk,
+        status__in=[ChequeStatus.CLEARED, ChequeStatus.NEEDS_KEYING, ChequeStatus.RESCAN],
+    )  # fmt: skip
+    flagged = []
+    for copy in later:
+        from .pipeline.duplicates import DUPLICATE_SCORE
+
+        explanation = f"Duplicate presentment: routing, account and serial match {selectors.presentment(original)}."
+        reason = {"type": "rule", "rule": "cheque-duplicate-micr", "version": 1, "weight": DUPLICATE_SCORE,
+                  "explanation": explanation, "duplicate_of": original.pk}  # fmt: skip
+        before = copy.status
+        copy.status, copy.status_reason = ChequeStatus.FLAGGED, explanation[:255]
+        copy.risk_score = max(copy.risk_score or 0, DUPLICATE_SCORE)
+        copy.risk_reasons = [reason, *copy.risk_reasons]
+        copy.keying_by, copy.keying_since = None, None
+        copy.save()
+        audit_record(actor=None, action="cheque.flag_duplicate", obj=copy, before={"status": before},
+                     after={"status": copy.status, "duplicate_of": original.pk})  # fmt: skip
+        risk_engine.get().cheque_flag(copy, copy.risk_score, copy.risk_reasons)
+        flagged.append(copy.pk)
+    return flagged
 
 
 def cheques_label(*, actor, cheque_ids: list[int], label: str, reason: str = "") -> int:

@@ -42,8 +42,9 @@ def routing_ok(country: str, routing: str) -> bool:
 
 
 def run_checks(*, country: str, fields: dict, declared_amount: Decimal | None, today: date,
-               duplicate_of: int | None) -> list[Check]:  # fmt: skip
-    """Every validation on the cheque's current field values (keyed values win over read ones)."""
+               duplicate_of: str | None) -> list[Check]:  # fmt: skip
+    """Every validation on the cheque's current field values (keyed values win over read ones).
+    `duplicate_of` describes an earlier presentment of the same routing, account and serial."""
     checks: list[Check] = []
     routing = fields.get("routing") or ""
     checks.append(Check("routing", routing_ok(country, routing) if routing else None, 70,
@@ -66,7 +67,7 @@ def run_checks(*, country: str, fields: dict, declared_amount: Decimal | None, t
     read = car if car is not None else lar
     agree = declared_amount == read if declared_amount is not None and read is not None else None
     checks.append(Check("declared", agree, 50, f"The depositor declared {declared_amount}; the cheque says {read}."))
-    duplicate = f"Duplicate presentment: routing, account and serial match cheque #{duplicate_of}."
+    duplicate = f"Duplicate presentment: routing, account and serial match {duplicate_of}."
     checks.append(Check("duplicate", duplicate_of is None, 90, duplicate))
     return checks
 

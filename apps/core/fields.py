@@ -24,6 +24,24 @@ class EncryptedTextField(models.TextField):
         return super().get_lookup(lookup_name)
 
 
+def unless_blank(source: str, *, field: models.Field) -> models.GeneratedField:
+    """A column the database keeps equal to `source` when that is not blank, NULL otherwise. Made unique,
+    it holds "no two rows share a non-blank value" on every backend (MySQL and MariaDB ignore the
+    conditional unique constraint that would say it otherwise)."""
+    from django.db.models import Case, F, Value, When
+
+    field.null = True
+    extra = {"max_length": field.max_length} if field.max_length else {}
+    return models.GeneratedField(
+        expression=Case(When(**{source: ""}, then=Value(None)), default=F(source)),
+        output_field=field,
+        db_persist=True,
+        unique=True,
+        editable=False,
+        **extra,
+    )
+
+
 def only_while(source: str, *, status: str, field: models.Field) -> models.GeneratedField:
     """A column the database keeps equal to `source` while the row's `status` is `status`, and NULL
     otherwise. Made unique, it holds "at most one row in that status per value" on every backend,

@@ -300,3 +300,44 @@ class CaseProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} proposed on case #{self.case_id}"
+
+
+class CaseRoute(models.Model):
+    """Which team's queue receives a new case: routes are tried in order and the first whose every set
+    attribute the case matches wins; a case no route takes goes to the default team (CASE_DEFAULT_TEAM,
+    else the first team by name). Admins maintain them under Administration → Case routing."""
+
+    position = models.PositiveSmallIntegerField(default=100, help_text="Routes are tried from the lowest.")
+    kind = models.CharField(max_length=12, choices=CaseKind.choices, blank=True, help_text="Blank: any kind.")
+    priority = models.CharField(max_length=8, choices=CasePriority.choices, blank=True,
+                                help_text="Blank: any priority.")  # fmt: skip
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code; blank: any currency.")
+    min_amount = models.DecimalField(**MONEY, null=True, blank=True, help_text="Cases of at least this amount.")
+    customer_prefix = models.CharField(max_length=64, blank=True, help_text="Customer references starting with this.")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="case_routes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.describe()} → {self.team}"
+
+    def describe(self) -> str:
+        parts = [
+            self.get_kind_display().lower() + " cases" if self.kind else "",
+            f"priority {self.get_priority_display().lower()}" if self.priority else "",
+            f"in {self.currency}" if self.currency else "",
+            f"of at least {self.min_amount}" if self.min_amount is not None else "",
+            f"customers {self.customer_prefix}…" if self.customer_prefix else "",
+        ]
+        return ", ".join(p for p in parts if p) or "every case"
+
+    def matches(self, case: Case) -> bool:
+        return (
+            (not self.kind or case.kind == self.kind)
+            and (not self.priority or case.priority == self.priority)
+            and (not self.currency or case.currency == self.currency)
+            and (self.min_amount is None or case.amount >= self.min_amount)
+            and (not self.customer_prefix or case.customer_ref.startswith(self.customer_prefix))
+        )

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.crypto import mask
-from apps.core.fields import EncryptedTextField
+from apps.core.fields import EncryptedTextField, unless_blank
 from apps.core.money import BALANCE_MAX, MONEY_COLUMN, amount_check, amount_validators
 
 from .choices import (
@@ -130,6 +130,8 @@ class Transaction(models.Model):
     """A scored money event: from the API, a file, the ledger or the simulator."""
 
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # The database refuses a second transaction with the same (non-blank) id, however it arrives.
+    external_id_key = unless_blank("external_id", field=models.CharField(max_length=100))
     source = models.CharField(max_length=16, choices=Source.choices)
     kind = models.CharField(max_length=16, choices=TransactionKind.choices)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")

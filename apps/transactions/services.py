@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.crypto import blind_index
@@ -218,9 +218,25 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
     )  # fmt: skip
     engine = risk_engine.get()
     verdict = engine.score(txn)
-    with transaction.atomic():
-        engine.store(txn, verdict)
+    try:
+        with transaction.atomic():
+            engine.store(txn, verdict)
+    except IntegrityError:
+        # The database holds one transaction per id (`external_id_key`): the same id again is the same
+        # transaction sent again, refused with the one already stored.
+        existing = Transaction.objects.filter(external_id=txn.external_id).first() if txn.external_id else None
+        if existing is None:
+            raise
+        raise AlreadyStored(existing) from None
     return txn
+
+
+class AlreadyStored(Exception):
+    """A transaction with this id is stored already: the request is a repeat, and nothing new is stored."""
+
+    def __init__(self, existing: Transaction) -> None:
+        super().__init__(f"A transaction with the id {existing.external_id} is already stored (#{existing.pk}).")
+        self.existing = existing
 
 
 @retry_on_deadlock

@@ -513,6 +513,8 @@ TRANSACTION_BATCH_MAX = 1000
 MODEL_SIGNING_KEY = env("MODEL_SIGNING_KEY", default="")  # HMAC key for model artefacts
 MODEL_RETRAIN_MIN_NEW_LABELS = env.int("MODEL_RETRAIN_MIN_NEW_LABELS", default=1000)
 TRANSACTION_FILE_MAX_MB = env.int("TRANSACTION_FILE_MAX_MB", default=512)
+# How far ahead of the bank's clock a reported transaction time may be (the sender's clock may differ).
+TRANSACTION_FUTURE_TOLERANCE_MINUTES = env.int("TRANSACTION_FUTURE_TOLERANCE_MINUTES", default=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # request bodies; file uploads stream to disk
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

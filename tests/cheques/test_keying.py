@@ -166,3 +166,16 @@ def test_the_api_shows_every_field_with_its_value_confidence_and_source(keyer):
     amount = next(f for f in body["extracted_fields"] if f["name"] == "amount")
     assert amount == {"name": "amount", "value": "125.40", "confidence": 1.0, "source": "keyed", "read_value": "125.4O"}
     assert body["risk_score"] == 0 and {v["code"] for v in body["validations"]} >= {"routing", "car_lar", "stale"}
+
+
+def test_the_original_presentment_is_never_the_duplicate_even_when_the_copy_is_keyed_first(keyer):
+    original, copy = _waiting(), _waiting()
+    copy = services.cheque_key(cheque=copy, actor=keyer, values=_values(), country="us")
+    assert copy.status == "cleared"  # nothing earlier is known yet
+    original = services.cheque_key(cheque=original, actor=keyer, values=_values(), country="us")
+    copy.refresh_from_db()
+    assert original.status == "cleared"  # the first presentment stands
+    assert copy.status == "flagged" and copy.risk_score >= 90
+    assert f"match cheque #{original.pk} (number " in copy.status_reason and "presented " in copy.status_reason
+    assert copy.alert.score >= 90  # an alert, and so a case, for the later one only
+    assert not hasattr(original, "alert") or original.alert is None

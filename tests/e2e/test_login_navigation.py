@@ -71,6 +71,14 @@ def test_new_compliance_officer_is_made_to_set_up_mfa_in_the_browser(page):
     expect(page.get_by_role("heading", name="Good day, Cora")).to_be_visible()
     page.goto("/profile/")
     expect(page.get_by_test_id("mfa-status")).to_have_text("On")
+    # New recovery codes, then both in the audit trail.
+    page.goto("/accounts/2fa/recovery-codes/generate/")
+    page.get_by_role("button", name=re.compile("Generate", re.I)).click()
+    from apps.core.models import AuditEvent
+
+    events = AuditEvent.objects.filter(actor__email="cora@bank.test", action__startswith="auth.mfa_")
+    assert {(e.action, e.after["authenticator"]) for e in events} >= {("auth.mfa_added", "totp"),
+                                                                      ("auth.mfa_reset", "recovery_codes")}  # fmt: skip
 
 
 def test_admin_portal_screenshot(page):

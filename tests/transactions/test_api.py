@@ -190,3 +190,56 @@ def test_the_fast_transaction_answer_matches_the_declared_serializer(feed, check
     assert serializer.data == declared
     assert answered == {**declared, "url": answered["url"]}
     assert (declared["alert"] is not None) == alerts and declared["account"] == "••••6789"
+
+
+def test_the_same_id_sent_again_without_a_key_answers_409_with_the_stored_one(feed):
+    first = feed.post(reverse("api:transaction-list"), ROW, format="json")
+    again = feed.post(reverse("api:transaction-list"), ROW, format="json")
+    assert first.status_code == 201 and again.status_code == 409
+    body = again.json()
+    assert body["type"] == "already_stored" and body["id"] == first.json()["id"]
+    assert body["url"].endswith(reverse("api:transaction-detail", args=[first.json()["id"]]))
+    assert Transaction.objects.count() == 1 and Alert.objects.count() == 1  # no second alert, case unchanged
+    assert feed.get(body["url"]).json()["external_id"] == ROW["external_id"]
+
+
+def test_a_batch_repeating_an_id_is_refused_naming_the_row(feed):
+    rows = [ROW, {**ROW, "external_id": "T-101"}, {**ROW, "amount": "5.00"}]
+    response = feed.post(reverse("api:transaction-batch"), {"transactions": rows}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]["transactions"]
+    assert errors[2]["external_id"] == ["The id T-100 is already row 0 of this batch."] and not errors[0]
+    assert not Transaction.objects.exists()
+    feed.post(reverse("api:transaction-list"), ROW, format="json")
+    stored_before = feed.post(reverse("api:transaction-batch"), {"transactions": rows[:2]}, format="json")
+    assert stored_before.status_code == 409 and stored_before.json()["type"] == "already_stored"
+    assert Transaction.objects.count() == 1  # all or none
+
+
+def test_a_time_beyond_the_clock_tolerance_is_refused(feed, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.TRANSACTION_FUTURE_TOLERANCE_MINUTES = 60
+    ahead = (timezone.now() + timedelta(days=2)).isoformat()
+    refused = feed.post(reverse("api:transaction-list"), {**ROW, "occurred_at": ahead}, format="json")
+    assert refused.status_code == 400 and "in the future" in refused.json()["errors"]["occurred_at"][0]
+    soon = (timezone.now() + timedelta(minutes=30)).isoformat()
+    assert feed.post(reverse("api:transaction-list"), {**ROW, "occurred_at": soon}, format="json").status_code == 201
+
+
+def test_the_database_itself_refuses_a_second_transaction_with_one_id(db):
+    from django.db import IntegrityError, transaction
+
+    from apps.transactions.choices import Source
+
+    Transaction.objects.create(external_id="X-1", source=Source.API, kind="payment", amount="1.00",
+                               occurred_at="2026-03-04T12:00:00Z")  # fmt: skip
+    Transaction.objects.create(external_id="", source=Source.API, kind="payment", amount="1.00",
+                               occurred_at="2026-03-04T12:00:00Z")  # fmt: skip
+    Transaction.objects.create(external_id="", source=Source.API, kind="payment", amount="2.00",
+                               occurred_at="2026-03-04T12:00:00Z")  # blank ids may repeat  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Transaction.objects.create(external_id="X-1", source=Source.API, kind="payment", amount="1.00",
+                                   occurred_at="2026-03-04T12:00:00Z")  # fmt: skip

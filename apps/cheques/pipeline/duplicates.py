@@ -43,15 +43,17 @@ class DuplicateStep(Step):
 
     def run(self, ctx: Context) -> StepResult:
         from ..models import Cheque
+        from ..selectors import presentment
 
         cheque = ctx.found["cheque"]
         pieces = Q()
         for i in range(4):
             pieces |= Q(**{f"hash_{i}": getattr(cheque, f"hash_{i}")})
-        seen = Cheque.objects.filter(pieces | Q(front_sha256=cheque.front_sha256)).exclude(pk=cheque.pk)
+        # Only cheques presented before this one: the original is never the duplicate of a later copy.
+        seen = Cheque.objects.filter(pieces | Q(front_sha256=cheque.front_sha256)).filter(pk__lt=cheque.pk)
         matches = sorted(
             (distance(cheque.image_hash, other.image_hash), other.pk, other.created_at, other)
-            for other in seen.only("pk", "image_hash", "created_at", "front_sha256", "ocr_text")[:500]
+            for other in seen.select_related("submitted_by")[:500]
         )
         ocr = ctx.found.get("ocr")
         text = "\n".join(ocr.lines) if ocr is not None else ""
@@ -69,7 +71,8 @@ class DuplicateStep(Step):
         d, pk, at, same_file, similarity = found
         alike = f"the same picture and words ({d} of 64 image bits differ, {similarity:.0%} of the text alike)"
         how = "the same file" if same_file else alike
-        reason = f"Duplicate presentment: the image matches cheque #{pk} presented {at:%Y-%m-%d %H:%M} UTC, {how}."
+        earlier = next(other for _d, other_pk, _at, other in matches if other_pk == pk)
+        reason = f"Duplicate presentment: the image matches {presentment(earlier)}, {how}."
         ctx.found["risk"] = {"score": DUPLICATE_SCORE, "reasons": [
             {"type": "rule", "rule": "cheque-duplicate-image", "version": 1, "weight": DUPLICATE_SCORE,
              "explanation": reason, "duplicate_of": pk},

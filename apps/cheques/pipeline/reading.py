@@ -144,7 +144,7 @@ class RouteStep(Step):
     name = "route"
 
     def run(self, ctx: Context) -> StepResult:
-        from ..models import Cheque
+        from ..selectors import earlier_presentment, presentment
 
         reads: dict[str, reading.Read] = ctx.found.get("fields", {})
         country = ctx.found.get("country") or "us"
@@ -155,14 +155,11 @@ class RouteStep(Step):
         if all(k in typed for k in ("routing", "account", "serial")):
             key = "|".join(typed[k] for k in ("routing", "account", "serial"))
             ctx.found["micr_key"] = key
-            twins = Cheque.objects.filter(micr_key=key).order_by("created_at").values_list("pk", flat=True)
-            if cheque is not None:
-                twin = twins.exclude(pk=cheque.pk).first()
-            else:  # files on disk (process_cheque): compare with what is stored, if there is a database
-                try:
-                    twin = twins.first()
-                except DatabaseError:
-                    twin = None
+            try:  # files on disk (process_cheque, no cheque): compare with what is stored, if there is a database
+                earlier = earlier_presentment(cheque_pk=cheque.pk if cheque is not None else None, micr_key=key)
+                twin = presentment(earlier) if earlier is not None else None
+            except DatabaseError:
+                twin = None
         checks = checks_for(country=country, typed=typed, marks={k: reads[k].value for k in MARKS if k in reads},
                             declared_amount=ctx.found.get("declared_amount"), duplicate_of=twin)  # fmt: skip
         at = cheque.created_at if cheque is not None else timezone.now()

@@ -6,7 +6,7 @@ from apps.accounts.models import Team
 from apps.core.bounds import check_moment
 from apps.core.forms import BootstrapFormMixin
 
-from ..choices import CaseOutcome, CasePriority
+from ..choices import CaseKind, CaseOutcome, CasePriority
 
 
 class CaseOpenForm(BootstrapFormMixin, forms.Form):
@@ -61,3 +61,16 @@ class TagForm(BootstrapFormMixin, forms.Form):
 
 class AttachForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField()
+
+
+class CaseRouteForm(BootstrapFormMixin, forms.Form):
+    position = forms.IntegerField(
+        min_value=0, max_value=32767, initial=100, label="Order", help_text="Routes are tried from the lowest."
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *CaseKind.choices], required=False)
+    priority = forms.ChoiceField(choices=[("", "Any priority"), *CasePriority.choices], required=False)
+    currency = forms.RegexField(r"^[A-Za-z]{3}$", required=False, max_length=3, help_text="ISO 4217, e.g. INR.")
+    min_amount = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=2,
+                                    label="At least (amount)")  # fmt: skip
+    customer_prefix = forms.CharField(max_length=64, required=False, label="Customer references starting with")
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), help_text="Whose queue receives the matching cases.")

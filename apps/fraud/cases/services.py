@@ -33,7 +33,7 @@ from ..choices import (
     CaseStatus,
     ProposalStatus,
 )
-from ..models import Alert, Case, CaseAttachment, CaseEvent, CaseGroupObjectPermission, CaseProposal
+from ..models import Alert, Case, CaseAttachment, CaseEvent, CaseGroupObjectPermission, CaseProposal, CaseRoute
 from . import states
 
 CASE_FIELDS = ["status", "priority", "assignee", "sla_due_at", "snoozed_until", "outcome", "team", "tags"]
@@ -129,7 +129,9 @@ def _alert_amount(alert: Alert) -> Decimal:
     if alert.transaction_id:
         return alert.transaction.amount
     if alert.cheque_id:
-        return alert.cheque.declared_amount or Decimal(0)
+        # The best value known: keyed, else read (the cheque's current amount), else what was declared.
+        cheque = alert.cheque
+        return cheque.amount if cheque.amount is not None else (cheque.declared_amount or Decimal(0))
     return Decimal(0)
 
 
@@ -202,16 +204,14 @@ def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> tuple[lis
     """Open a case per subject; returns the cases opened and the subjects another worker won."""
     if not groups:
         return [], []
-    from apps.accounts.selectors import default_case_team
-
-    team = default_case_team()
     fresh = []
     for subject, group in groups.items():
         priority = _worst(group)
-        fresh.append(Case(team=team, title=_title(group), subject=subject, open_subject=subject, priority=priority,
+        fresh.append(Case(title=_title(group), subject=subject, open_subject=subject, priority=priority,
                           priority_rank=PRIORITY_RANK[priority], sla_due_at=sla_due(priority, now),
                           amount=sum(_alert_amount(a) for a in group), alert_count=len(group),
                           **_subject_fields(group)))  # fmt: skip
+    route_to_teams(fresh)
     try:
         with transaction.atomic():
             Case.objects.bulk_create(fresh, batch_size=1000)
@@ -227,10 +227,33 @@ def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> tuple[lis
                 lost.append(case.subject)
             else:
                 opened.append(case)
-        _after_open(opened, team.pk if team else None, actor=None)
+        _after_open_by_team(opened)
         return opened, lost
-    _after_open(fresh, team.pk if team else None, actor=None)
+    _after_open_by_team(fresh)
     return fresh, []
+
+
+def route_to_teams(cases: list[Case]) -> None:
+    """Each new case's team: the first case route (in order) it matches, else the default team."""
+    from apps.accounts.selectors import default_case_team
+
+    routes = list(CaseRoute.objects.select_related("team"))
+    default = None
+    for case in cases:
+        route = next((r for r in routes if r.matches(case)), None)
+        if route is not None:
+            case.team = route.team
+        else:
+            default = default or default_case_team()
+            case.team = default
+
+
+def _after_open_by_team(cases: list[Case]) -> None:
+    by_team: dict[int | None, list[Case]] = {}
+    for case in cases:
+        by_team.setdefault(case.team_id, []).append(case)
+    for team_id, team_cases in by_team.items():
+        _after_open(team_cases, team_id, actor=None)
 
 
 def _after_open(cases: list[Case], team_id: int | None, *, actor) -> None:
@@ -658,3 +681,28 @@ def _sla_notice(case: Case, mark: str, now: datetime, state: str, recipients: li
         _event(case, f"sla_{state}", None, f"{label} (due {case.sla_due_at:%Y-%m-%d %H:%M} UTC)")
         _notify(f"case.sla_{state}", case, recipients)
     return 1
+
+
+# ------------------------------------------------------------------------------------ routing
+_ROUTE_FIELDS = ["position", "kind", "priority", "currency", "min_amount", "customer_prefix", "team_id"]
+
+
+def case_route_create(*, actor, team, position: int = 100, kind: str = "", priority: str = "", currency: str = "",
+                      min_amount=None, customer_prefix: str = "") -> CaseRoute:  # fmt: skip
+    """An admin adds a route: new cases matching it go to `team`'s queue (actor None: set-up). Audited."""
+    if actor is not None and not actor.has_perm("fraud.add_caseroute"):
+        raise PermissionDenied("Only administrators route cases.")
+    with transaction.atomic():
+        route = CaseRoute.objects.create(team=team, position=position, kind=kind, priority=priority,
+                                         currency=currency.upper(), min_amount=min_amount,
+                                         customer_prefix=customer_prefix.strip())  # fmt: skip
+        audit_record(actor=actor, action="case_route.create", obj=route, after=model_snapshot(route, _ROUTE_FIELDS))
+    return route
+
+
+def case_route_delete(*, actor, route: CaseRoute) -> None:
+    if not actor.has_perm("fraud.delete_caseroute"):
+        raise PermissionDenied("Only administrators route cases.")
+    with transaction.atomic():
+        audit_record(actor=actor, action="case_route.delete", obj=route, before=model_snapshot(route, _ROUTE_FIELDS))
+        route.delete()

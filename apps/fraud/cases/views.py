@@ -19,7 +19,17 @@ from apps.core.views import FilteredListView, PortalPermissionMixin, submit_form
 from ..filtersets import CaseFilterSet
 from ..models import CaseAttachment
 from . import selectors, services
-from .forms import AssignForm, AttachForm, CaseOpenForm, CommentForm, ProposeForm, ReasonForm, SnoozeForm, TagForm
+from .forms import (
+    AssignForm,
+    AttachForm,
+    CaseOpenForm,
+    CaseRouteForm,
+    CommentForm,
+    ProposeForm,
+    ReasonForm,
+    SnoozeForm,
+    TagForm,
+)
 
 
 def _assignable(user):
@@ -226,3 +236,43 @@ class CaseAttachmentView(PortalPermissionMixin, View):
                                 content_type=attachment.content_type)  # fmt: skip
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class CaseRouteListView(PortalPermissionMixin, View):
+    """Where new cases go: the routes in order, and (for admins) a form to add one."""
+
+    permission_required = "fraud.view_caseroute"
+
+    def get(self, request, form=None, status=200):
+        from apps.accounts.selectors import default_case_team
+
+        from ..models import CaseRoute
+
+        can_edit = request.user.has_perm("fraud.add_caseroute")
+        context = {"routes": CaseRoute.objects.select_related("team"), "default_team": default_case_team(),
+                   "form": (form or CaseRouteForm()) if can_edit else None,
+                   "can_delete": request.user.has_perm("fraud.delete_caseroute")}  # fmt: skip
+        return render(request, "fraud/case_routes.html", context, status=status)
+
+    def post(self, request):
+        if not request.user.has_perm("fraud.add_caseroute"):
+            raise PermissionDenied
+        form = CaseRouteForm(request.POST)
+        if form.is_valid():
+            route = services.case_route_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, f"Route added: {route.describe()} → {route.team}.")
+            return redirect("fraud:case_routes")
+        return self.get(request, form=form, status=400)
+
+
+class CaseRouteDeleteView(PortalPermissionMixin, View):
+    permission_required = "fraud.delete_caseroute"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        from ..models import CaseRoute
+
+        route = get_object_or_404(CaseRoute, pk=pk)
+        services.case_route_delete(actor=request.user, route=route)
+        messages.success(request, "Route removed.")
+        return redirect("fraud:case_routes")

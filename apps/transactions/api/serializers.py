@@ -26,9 +26,37 @@ class TransactionInSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     label = serializers.ChoiceField(choices=Label.choices, required=False, allow_blank=True, default="")
 
+    def validate_occurred_at(self, value):
+        """A transaction happened already: a time further ahead than the clocks' tolerance is refused."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        ahead = timedelta(minutes=settings.TRANSACTION_FUTURE_TOLERANCE_MINUTES)
+        if value > timezone.now() + ahead:
+            raise serializers.ValidationError(
+                f"This time is in the future; at most {settings.TRANSACTION_FUTURE_TOLERANCE_MINUTES} minutes ahead "
+                "of the bank's clock are accepted (clocks that differ)."
+            )
+        return value
+
 
 class TransactionBatchInSerializer(serializers.Serializer):
     transactions = TransactionInSerializer(many=True, allow_empty=False, max_length=settings.TRANSACTION_BATCH_MAX)
+
+    def validate_transactions(self, rows):
+        """An id may appear once in a batch: a repeat is reported under its row's index."""
+        first: dict[str, int] = {}
+        errors: list[dict] = [{} for _ in rows]
+        for i, row in enumerate(rows):
+            ext = row.get("external_id", "")
+            if ext in first:
+                errors[i] = {"external_id": [f"The id {ext} is already row {first[ext]} of this batch."]}
+            elif ext:
+                first[ext] = i
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return rows
 
 
 class TransactionSerializer(serializers.ModelSerializer):

@@ -36,7 +36,10 @@ class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         def work():
             data = TransactionInSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            txn = services.transaction_ingest(actor=request.user, data=data.validated_data)
+            try:
+                txn = services.transaction_ingest(actor=request.user, data=data.validated_data)
+            except services.AlreadyStored as repeat:
+                return _already_stored(request, repeat)
             return Response(self.get_serializer(txn).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "transactions.create", work)
@@ -50,10 +53,25 @@ class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             data = TransactionBatchInSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             rows = data.validated_data["transactions"]
-            stored = services.transaction_ingest_batch(actor=request.user, rows=rows)
+            try:
+                stored = services.transaction_ingest_batch(actor=request.user, rows=rows)
+            except services.AlreadyStored as repeat:
+                return _already_stored(request, repeat)
             return Response({"count": len(stored), "results": self.get_serializer(stored, many=True).data}, status=201)
 
         return idempotent(request, "transactions.batch", work)
+
+
+def _already_stored(request, repeat) -> Response:
+    """409: the id names a transaction stored before; the answer links to it, and nothing new is stored."""
+    from django.urls import reverse
+
+    from apps.core.context import current_request_id
+
+    existing = repeat.existing
+    body = {"type": "already_stored", "detail": str(repeat), "request_id": current_request_id(), "id": existing.pk,
+            "url": request.build_absolute_uri(reverse("api:transaction-detail", args=[existing.pk]))}  # fmt: skip
+    return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 class CustomerViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             for name, description in DEMO_TEAMS:
                 team = Team.objects.filter(name=name).first()
                 teams[name] = team or services.team_create(actor=system, name=name, description=description)
+            self._routes(teams)
             created = 0
             for email, full_name, roles, team_names in DEMO_USERS:
                 if User.objects.filter(email=email).exists():
@@ -60,6 +61,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data ready: {len(DEMO_TEAMS)} teams, {created} new users (password in README.md).")
         self.stdout.write(self._money())
         self.stdout.write(self._cheques())
+
+    @staticmethod
+    def _routes(teams) -> None:
+        """Cheque cases to the cheque team, transaction cases to the card team (Administration → Case routing)."""
+        from apps.fraud.cases.services import case_route_create
+        from apps.fraud.choices import CaseKind
+        from apps.fraud.models import CaseRoute
+
+        if not CaseRoute.objects.exists():
+            case_route_create(actor=None, team=teams["Cheque fraud"], position=10, kind=CaseKind.CHEQUE)
+            case_route_create(actor=None, team=teams["Card fraud"], position=20, kind=CaseKind.TRANSACTION)
 
     def _money(self) -> str:
         """Customers with accounts, an expense file and simulated card payments (once)."""
