@@ -67,3 +67,19 @@ class NotificationPreferenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-check-input"
+
+
+def _zones() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    from django.conf import settings
+
+    return [("", f"The bank's zone ({settings.TIME_ZONE})"), *((z, z) for z in sorted(zoneinfo.available_timezones()))]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(choices=_zones, required=False, label="Show times in")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.attrs["class"] = "form-select form-select-sm"

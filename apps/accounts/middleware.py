@@ -38,3 +38,26 @@ class EnforceMFAMiddleware:
             messages.warning(request, "Your role requires two-factor authentication. Set up an authenticator app.")
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Times are stored in UTC and shown in the signed-in user's chosen zone, else the bank's (TIME_ZONE);
+    every time shown says its zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import zoneinfo
+
+        from django.utils import timezone
+
+        chosen = getattr(request.user, "time_zone", "") if request.user.is_authenticated else ""
+        if chosen:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(chosen))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -49,6 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Times shown in this zone; blank: the bank's.")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)

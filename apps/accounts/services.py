@@ -310,3 +310,18 @@ def notification_preferences_update(*, user: User, **flags: bool) -> Notificatio
         audit_record(actor=user, action="user.notifications", obj=user, before=before,
                      after={k: getattr(pref, k) for k in NotificationPreference.KINDS})  # fmt: skip
     return pref
+
+
+def user_time_zone_set(*, user: User, time_zone: str) -> User:
+    """The zone a user's times are shown in (blank: the bank's). Audited."""
+    import zoneinfo
+
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError({"time_zone": [f"{time_zone} is not a time zone."]})
+    with transaction.atomic():
+        before = user.time_zone
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+        audit_record(actor=user, action="user.time_zone", obj=user, before={"time_zone": before},
+                     after={"time_zone": time_zone})  # fmt: skip
+    return user

@@ -20,6 +20,7 @@ from .forms import (
     RevokeForm,
     TeamEditForm,
     TeamForm,
+    TimeZoneForm,
     UserEditForm,
     UserInviteForm,
 )
@@ -43,10 +44,19 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         ctx["authenticators"] = Authenticator.objects.filter(user=user)
         ctx["mfa_required"] = user.has_role(*settings.MFA_REQUIRED_ROLES)
         ctx["notify_form"] = NotificationPreferenceForm(initial=selectors.notification_preferences(user))
+        ctx["zone_form"] = TimeZoneForm(initial={"time_zone": user.time_zone})
         return ctx
 
     def post(self, request):
-        """Save the user's own email preferences (nobody else's)."""
+        """Save the user's own email preferences or display zone (nobody else's)."""
+        if request.POST.get("form") == "time_zone":
+            zone = TimeZoneForm(request.POST)
+            if zone.is_valid():
+                services.user_time_zone_set(user=request.user, time_zone=zone.cleaned_data["time_zone"])
+                messages.success(request, f"Times are shown in {request.user.time_zone or settings.TIME_ZONE}.")
+            else:
+                messages.error(request, "Choose a time zone from the list.")
+            return redirect("accounts:profile")
         form = NotificationPreferenceForm(request.POST)
         if form.is_valid():
             services.notification_preferences_update(user=request.user, **form.cleaned_data)

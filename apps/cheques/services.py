@@ -141,8 +141,9 @@ def cheque_process(*, cheque_id: int) -> Cheque | None:
         _searchable(cheque, found.get("typed", {}))
         if "checks" in found:
             cheque.validations = found["checks"]
+        if "risk" in found:  # the checks' score, or a duplicate presentment's
             cheque.risk_score, cheque.risk_reasons = found["risk"]["score"], found["risk"]["reasons"]
-            cheque.model_version = found["risk"]["model_version"]
+            cheque.model_version = found["risk"].get("model_version", "")
         cheque.save()
         for name, read in found.get("fields", {}).items():
             ChequeField.objects.update_or_create(

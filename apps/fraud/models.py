@@ -328,7 +328,9 @@ class CaseRoute(models.Model):
             self.get_kind_display().lower() + " cases" if self.kind else "",
             f"priority {self.get_priority_display().lower()}" if self.priority else "",
             f"in {self.currency}" if self.currency else "",
-            f"of at least {self.min_amount}" if self.min_amount is not None else "",
+            f"of at least {self.min_amount:,.2f}{' ' + self.currency if self.currency else ''}"
+            if self.min_amount is not None
+            else "",
             f"customers {self.customer_prefix}…" if self.customer_prefix else "",
         ]
         return ", ".join(p for p in parts if p) or "every case"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from apps.accounts.choices import Role
@@ -256,3 +258,21 @@ def test_a_different_cheque_is_not_a_duplicate(db, django_capture_on_commit_call
     cheque = _receive(out.getvalue(), django_capture_on_commit_callbacks)
     assert cheque.status != "flagged"
     assert cheque.steps.get(name="duplicates").outcome == "ok"
+
+
+def test_a_duplicate_stopped_before_reading_carries_the_originals_keyed_amount_into_its_case(
+    db, django_capture_on_commit_callbacks
+):
+    from apps.fraud.models import Case
+
+    first = _receive(_cheque(), django_capture_on_commit_callbacks)
+    keyer = make_user(Role.ANALYST, email="keyer@bank.test")
+    services.cheque_key(cheque=first, actor=keyer, country="us", values={
+        "amount": "125.40", "legal_amount": "One hundred twenty five and 40/100", "payee": "Ada Lovelace",
+        "date": timezone.localdate().isoformat(), "cheque_number": "1172", "routing": "031300465",
+        "account": "02380145", "serial": "1172"})  # fmt: skip
+    second = _receive(_cheque(), django_capture_on_commit_callbacks)  # the same file again
+    assert second.status == "flagged" and second.amount is None  # stopped before any field was read
+    case = Case.objects.get(subject=f"cheque:{second.pk}")
+    assert case.amount == Decimal("125.40")  # the original's keyed amount, not 0.00
+    assert second.risk_score == 90 and second.risk_reasons[0]["duplicate_of"] == first.pk  # shown on its page

@@ -46,7 +46,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860})
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page

@@ -55,7 +55,7 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
     screenshot(page, "portal-case")
 
     # The supervisor, in another browser, sees the proposal and the evidence, and approves.
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860})
     other = context.new_page()
     sign_in(other, "sam@bank.test", PASSWORD)
     other.locator("#id_code").fill(totp_now(boss.totp_secret))

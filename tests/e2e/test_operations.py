@@ -70,7 +70,7 @@ def _upload(page, tmp_path):
 def test_an_upload_while_the_broker_is_down_waits_is_seen_waiting_and_runs_when_it_is_back(
     browser, live_server, broker, tmp_path
 ):
-    supervisor = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860}).new_page()
+    supervisor = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860}).new_page()
     _signs_in(supervisor, Role.SUPERVISOR, "sam@bank.test", "Sam")
     _upload(supervisor, tmp_path)
     expect(supervisor.get_by_role("alert").first).to_contain_text("is queued")
@@ -78,7 +78,7 @@ def test_an_upload_while_the_broker_is_down_waits_is_seen_waiting_and_runs_when_
     expect(supervisor.get_by_test_id("waiting-note")).to_contain_text("Nothing is lost")
     screenshot(supervisor, "file-waiting-for-broker")
 
-    auditor = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860}).new_page()
+    auditor = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860}).new_page()
     _signs_in(auditor, Role.AUDITOR, "avery@bank.test", "Avery")
     auditor.get_by_role("button", name="Administration").click()
     auditor.get_by_role("link", name="Operations").click()

@@ -40,7 +40,7 @@ def test_a_second_admin_approves_the_admin_role_another_admin_asked_for(page, br
     ann.refresh_from_db()
     assert Role.ADMIN not in ann.role_names
 
-    second = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860})
+    second = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860})
     other = second.new_page()
     _sign_in_with_code(other, bea)
     other.goto("/users/")

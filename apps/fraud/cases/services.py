@@ -129,9 +129,19 @@ def _alert_amount(alert: Alert) -> Decimal:
     if alert.transaction_id:
         return alert.transaction.amount
     if alert.cheque_id:
-        # The best value known: keyed, else read (the cheque's current amount), else what was declared.
+        # The best value known: keyed, else read (the cheque's current amount); for a duplicate presentment
+        # stopped before it was read, the original's; else what was declared.
         cheque = alert.cheque
-        return cheque.amount if cheque.amount is not None else (cheque.declared_amount or Decimal(0))
+        if cheque.amount is not None:
+            return cheque.amount
+        original = next((r["duplicate_of"] for r in alert.reasons if r.get("duplicate_of")), None)
+        if original is not None:
+            from apps.cheques.models import Cheque
+
+            known = Cheque.objects.filter(pk=original).values_list("amount", flat=True).first()
+            if known is not None:
+                return known
+        return cheque.declared_amount or Decimal(0)
     return Decimal(0)
 
 

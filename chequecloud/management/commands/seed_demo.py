@@ -59,6 +59,9 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 created += 1
         self.stdout.write(f"Demo data ready: {len(DEMO_TEAMS)} teams, {created} new users (password in README.md).")
+        self.stdout.write(f"The bank's time zone is {settings.TIME_ZONE} (set BANK_TIME_ZONE, e.g. Asia/Kolkata): "
+                          "night and weekend rules judge times in it, and the portal shows times in it unless a "
+                          "user picks another under Profile & security.")  # fmt: skip
         self.stdout.write(self._money())
         self.stdout.write(self._cheques())
 
