@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.core import views as core_views
 
 from .operations import register_metrics
-from .views import HomeView, OperationsView, email_addresses
+from .views import HomeView, OperationsView, SearchView, email_addresses
 
 register_metrics()  # background work's backlog and stale counts on /metrics
 
@@ -17,6 +17,7 @@ admin.site.login = core_views.admin_login
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("operations/", OperationsView.as_view(), name="operations"),
+    path("search/", SearchView.as_view(), name="search"),
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.transactions.urls")),

@@ -21,6 +21,23 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
+class SearchView(LoginRequiredMixin, TemplateView):
+    """Results of the navbar's search; a single hit opens at once."""
+
+    template_name = "search.html"
+
+    def get(self, request, *args, **kwargs):
+        from django.shortcuts import redirect
+
+        from .search import search
+
+        query = request.GET.get("q", "")
+        hits = search(request.user, query)
+        if len(hits) == 1:
+            return redirect(hits[0].url)
+        return self.render_to_response(self.get_context_data(query=query.strip()[:100], hits=hits))
+
+
 OUTBOX_SHOWN = 50  # the oldest waiting messages listed on the operations page
 
 

@@ -264,6 +264,7 @@ ROUTES: list[Route] = [
     ),
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
     Route("operations", roles(AUDITOR, ADMIN)),
+    Route("search", SIGNED_IN),
     Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
     # portal: cheques
     Route("cheques:list", MONEY_STAFF),

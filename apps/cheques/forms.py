@@ -29,8 +29,20 @@ class ChequeUploadForm(BootstrapFormMixin, forms.Form):
         required=False, label="Back (one cheque only)", widget=forms.ClearableFileInput(attrs={"accept": IMAGES})
     )
     declared_amount = AmountField(required=False)
+    declared_currency = forms.ChoiceField(choices=(), label="Currency", required=False)
     declared_account = forms.CharField(max_length=34, required=False, label="Deposit to account")
     reference = forms.CharField(max_length=100, required=False, label="Depositor's reference")
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from apps.core.money import currencies
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["declared_currency"]
+        field.choices = [(c, c) for c in sorted(currencies())]
+        field.initial = settings.BANK_CURRENCY
+        field.widget.attrs["class"] = "form-select"
 
     def clean(self):
         data = super().clean()

@@ -29,7 +29,7 @@ def cheque_receive(
     front,
     back=None,
     declared_amount: Decimal | None = None,
-    declared_currency: str = "USD",
+    declared_currency: str = "",
     declared_account: str = "",
     reference: str = "",
     source: str = ChequeSource.API,
@@ -58,7 +58,7 @@ def cheque_receive(
         front_sha256=hashlib.sha256(face.data).hexdigest(), image_hash=image_hash,
         **{f"hash_{i}": image_hash[4 * i : 4 * i + 4] for i in range(4)},
         image_format=face.format, width=face.width, height=face.height, declared_amount=declared_amount,
-        declared_currency=(declared_currency or "USD").upper(), declared_account=account,
+        declared_currency=(declared_currency or settings.BANK_CURRENCY).upper(), declared_account=account,
         declared_account_last4=account[-4:], reference=reference.strip(), source=source, country=country,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
     )  # fmt: skip

@@ -62,6 +62,7 @@ class ChequeUploadView(PortalPermissionMixin, View):
             try:
                 cheque = services.cheque_receive(
                     actor=request.user, front=front, back=data.get("back"), declared_amount=data.get("declared_amount"),
+                    declared_currency=data.get("declared_currency") or settings.BANK_CURRENCY,
                     declared_account=data.get("declared_account", ""), reference=data.get("reference", ""),
                     source=ChequeSource.PORTAL,
                 )  # fmt: skip

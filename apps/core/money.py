@@ -9,6 +9,7 @@ rest. A balance, which sums amounts, may be up to 9,999,999,999,999.99 either wa
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,3 +64,56 @@ def amount_check(field: str, *, name: str, signed: bool = False, zero: bool = Fa
     low = -maximum if signed else (Decimal(0) if zero else AMOUNT_MIN)
     within = Q(**{f"{field}__gte": low, f"{field}__lte": maximum})
     return CheckConstraint(condition=within | Q(**{f"{field}__isnull": True}), name=name)
+
+
+# ------------------------------------------------------------------------------------ currencies
+@functools.cache
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes of the currencies legal tender somewhere today (CLDR's data, through Babel)."""
+    from datetime import date
+
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    today = date.today()
+    territories = get_global("territory_currencies")
+    return frozenset(code for t in territories for code in get_territory_currencies(t, today, tender=True))
+
+
+def currency_check(code: str) -> str:
+    """An ISO 4217 code in capitals, or a ValidationError saying what is wrong."""
+    code = (code or "").strip().upper()
+    if code not in currencies():
+        raise ValidationError(f"{code or '(none)'} is not an ISO 4217 currency code in use (e.g. USD, EUR, INR).")
+    return code
+
+
+# How amounts are grouped: the bank's locale, except where a currency has its own (lakh and crore for INR).
+CURRENCY_LOCALES = {"INR": "en_IN"}
+
+
+def money_text(amount, currency: str, *, locale: str | None = None) -> str:
+    """An amount as people read it: grouped as its locale groups, two decimals, and its ISO code
+    ("3,30,000.00 INR", "1,000,000.00 USD")."""
+    from django.conf import settings
+
+    if amount is None:
+        return "—"
+    code = (currency or "").upper()
+    return f"{_grouped(Decimal(amount), locale or CURRENCY_LOCALES.get(code) or settings.MONEY_LOCALE)} {code}".strip()
+
+
+@functools.cache
+def _pattern(locale: str):
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    where = Locale.parse(locale)
+    pattern = parse_pattern(where.decimal_formats[None].pattern)
+    pattern.frac_prec = (2, 2)
+    return where, pattern
+
+
+def _grouped(amount: Decimal, locale: str) -> str:
+    where, pattern = _pattern(locale)
+    return pattern.apply(amount, where)

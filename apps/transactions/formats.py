@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.core.bounds import EARLIEST, LATEST, MOMENT_ERROR, check_moment
-from apps.core.money import AMOUNT_MAX, AMOUNT_MAX_CENTS, AMOUNT_MIN
+from apps.core.money import AMOUNT_MAX, AMOUNT_MAX_CENTS, AMOUNT_MIN, currencies
 
 from .choices import Label, TransactionKind
 
@@ -146,9 +147,9 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
             elif value:
                 data["kind"] = value
         elif field == "currency":
-            if value and (len(value) != 3 or not value.isalpha()):
-                errors[column] = f"{value!r} is not a 3-letter currency code"
-            data["currency"] = value.upper() or "USD"
+            if value and value.upper() not in currencies():
+                errors[column] = f"{value!r} is not an ISO 4217 currency code in use"
+            data["currency"] = value.upper() or settings.BANK_CURRENCY
         else:
             limit = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100,
                      "description": 255}[field]  # fmt: skip
@@ -325,11 +326,12 @@ def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[li
         fast["kind"] = [v or layout.kind for v in column(layout.columns["kind"])]
         for k, v in enumerate(fast["kind"]):
             bad[k] |= v not in kinds
-    fast["currency"] = ["USD"] * n
+    fast["currency"] = [settings.BANK_CURRENCY] * n
     if "currency" in layout.columns:
-        fast["currency"] = [v.upper() or "USD" for v in column(layout.columns["currency"])]
+        known = currencies()
+        fast["currency"] = [v.upper() or settings.BANK_CURRENCY for v in column(layout.columns["currency"])]
         for k, v in enumerate(fast["currency"]):
-            bad[k] |= len(v) != 3 or not v.isalpha()
+            bad[k] |= v not in known
     fast["label"] = [""] * n
     if label_column:  # a label column holds a few distinct values: each is read once
         labels = column(label_column)
@@ -373,7 +375,7 @@ def _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad):
             continue
         data = {
             **blank,
-            "currency": "USD",
+            "currency": settings.BANK_CURRENCY,
             "label": "",
             **data,
             "t": _micros(data["occurred_at"]),

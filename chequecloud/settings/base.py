@@ -220,6 +220,10 @@ GUARDIAN_MONKEY_PATCH_USER = False
 # Internationalisation: UTC stored, shown in the bank's zone
 # --------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# Amounts are grouped as in this locale (INR always in lakh and crore); the bank's own currency is the
+# default for what is reported without one (API, files, cheques).
+MONEY_LOCALE = env("MONEY_LOCALE", default="en_GB")
+BANK_CURRENCY = env("BANK_CURRENCY", default="USD").upper()
 TIME_ZONE = env("BANK_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

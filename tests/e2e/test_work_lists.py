@@ -77,7 +77,7 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
         _filter(page, "case-table", Case.objects.filter(priority=priority, status__in=OPEN).count())
     page.get_by_label("Priority").select_option("")
     case = Case.objects.order_by("-id").first()
-    page.get_by_label("Search").fill(case.reference)
+    page.get_by_label("Search", exact=True).fill(case.reference)
     _filter(page, "case-table", 1)
     expect(page.get_by_test_id("case-table")).to_contain_text(case.reference)
     screenshot(page, "cases-filtered")
@@ -111,3 +111,19 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
     for status in sorted(set(Cheque.objects.values_list("status", flat=True))):
         page.get_by_label("Status").select_option(status)
         _filter(page, "cheque-table", Cheque.objects.filter(status=status).count())
+
+
+def test_the_navbar_search_opens_a_case_by_its_number(page, day):
+    sign_in(page, "sam@bank.test", PASSWORD)
+    page.locator("#id_code").fill(totp_now(day.totp_secret))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    case = Case.objects.order_by("id").first()
+    box = page.get_by_test_id("nav-search").get_by_role("searchbox")
+    box.fill(case.reference.lower())
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
+    box = page.get_by_test_id("nav-search").get_by_role("searchbox")
+    box.fill("no such thing")
+    box.press("Enter")
+    expect(page.get_by_test_id("search-results")).to_contain_text("Nothing you may see matches")
+    screenshot(page, "search-nothing")

@@ -21,9 +21,23 @@ class ChequeInSerializer(serializers.Serializer):
     front = serializers.FileField(help_text="JPEG, PNG or TIFF; a two-page TIFF is front and back.")
     back = serializers.FileField(required=False)
     declared_amount = AmountField(required=False)
-    declared_currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="USD")
+    declared_currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="",
+                                              help_text="ISO 4217 code; blank: the bank's currency.")  # fmt: skip
     declared_account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    def validate_declared_currency(self, value):
+        from django.conf import settings
+        from django.core.exceptions import ValidationError
+
+        from apps.core.money import currency_check
+
+        if not value:
+            return settings.BANK_CURRENCY
+        try:
+            return currency_check(value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class ChequeSerializer(serializers.ModelSerializer):

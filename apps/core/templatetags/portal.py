@@ -7,3 +7,11 @@ register = template.Library()
 def get_item(mapping, key):
     """{{ dict|get_item:"key-with-dashes" }}"""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def money(amount, currency=""):
+    """{{ txn.amount|money:txn.currency }}: grouped, with the currency (Indian grouping for INR)."""
+    from apps.core.money import money_text
+
+    return money_text(amount, currency)
