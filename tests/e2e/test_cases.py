@@ -41,7 +41,7 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
     page.get_by_test_id("claim-next").click()
     expect(page.get_by_role("heading", name=re.compile(case.reference))).to_be_visible()
     expect(page.get_by_test_id("case-assignee")).to_have_text("Ana Analyst")
-    expect(page.get_by_test_id("case-alerts")).to_contain_text("12000.00")
+    expect(page.get_by_test_id("case-alerts")).to_contain_text("12,000.00 USD")
     expect(page.get_by_test_id("explanation")).to_contain_text("gift")
     page.get_by_label("Comment").fill("Customer denies buying gift cards. @sam@bank.test please look.")
     page.get_by_role("button", name="Add comment").click()

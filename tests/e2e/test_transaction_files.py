@@ -50,7 +50,7 @@ def test_supervisor_uploads_a_csv_and_sees_the_result_and_the_alerts(page, tmp_p
     page.get_by_role("link", name="See the alerts").click()
     expect(page.get_by_test_id("count-high")).to_have_text("1")
     expect(page.get_by_test_id("count-medium")).to_have_text("1")
-    expect(page.get_by_test_id("newest-alerts")).to_contain_text("12000.00")
+    expect(page.get_by_test_id("newest-alerts")).to_contain_text("12,000.00 USD")
     screenshot(page, "portal-alerts")
 
     # The same file again is refused with a clear message, storing nothing.
