@@ -140,6 +140,10 @@ def _spell(word: dict) -> dict:
     return {**word, "text": "-".join(parts), "conf": min(word["conf"], 0.85)}
 
 
+# Number words that count a period ("VALID FOR THREE MONTHS", printed on every Indian cheque) are no amount.
+PERIOD_WORDS = {"day", "days", "month", "months", "year", "years"}
+
+
 def legal_amount(words: list[dict]) -> Read | None:
     lines = [[_spell(w) for w in line] for line in _lines(words)]
     best: tuple[int, int, list[dict]] = (0, -1, [])  # (number words, line, run)
@@ -148,6 +152,9 @@ def legal_amount(words: list[dict]) -> Read | None:
         for w in [*line, None]:
             if w is not None and _amounty(w["text"]):
                 run.append(w)
+                continue
+            if w is not None and w["text"].lower().strip(".,:;") in PERIOD_WORDS:
+                run = []  # a period, not an amount
                 continue
             score = sum(_numbery(r["text"]) for r in run)
             if score > best[0]:

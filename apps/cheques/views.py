@@ -31,6 +31,15 @@ class ChequeListView(FilteredListView):
     partial_template = "cheques/_cheque_table.html"
     context_object_name = "cheques"
     filterset_class = ChequeFilterSet
+    export_name = "cheques"
+    export_columns = [
+        ("cheque", lambda c: c.pk), ("received", lambda c: c.created_at), ("status", lambda c: c.status),
+        ("why", lambda c: c.status_reason), ("amount", lambda c: c.amount if c.amount is not None else ""),
+        ("declared", lambda c: c.declared_amount if c.declared_amount is not None else ""),
+        ("currency", lambda c: c.declared_currency), ("routing", lambda c: c.routing),
+        ("account_last4", lambda c: c.account_last4 or c.declared_account_last4), ("reference", lambda c: c.reference),
+        ("source", lambda c: c.source), ("risk", lambda c: c.risk_score if c.risk_score is not None else ""),
+    ]  # fmt: skip
 
     def base_queryset(self):
         return selectors.cheque_list()

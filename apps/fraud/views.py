@@ -23,6 +23,18 @@ class AlertListView(FilteredListView):
     partial_template = "fraud/alert_list.html"
     context_object_name = "alerts"
     filterset_class = AlertFilterSet
+    export_name = "alerts"
+    export_related = ("transaction",)
+    export_columns = [
+        ("raised", lambda a: a.created_at), ("severity", lambda a: a.severity), ("score", lambda a: a.score),
+        ("decision", lambda a: a.decision), ("subject", lambda a: a.subject), ("status", lambda a: a.status),
+        ("transaction", lambda a: a.transaction.external_id if a.transaction_id else ""),
+        ("cheque", lambda a: a.cheque_id or ""),
+        ("amount", lambda a: a.transaction.amount if a.transaction_id else ""),
+        ("currency", lambda a: a.transaction.currency if a.transaction_id else ""),
+        ("case", lambda a: f"CASE-{a.case_id:06d}" if a.case_id else ""),
+        ("reasons", lambda a: "; ".join(r.get("explanation", "") for r in a.reasons)),
+    ]  # fmt: skip
 
     def base_queryset(self):
         return selectors.alert_list()

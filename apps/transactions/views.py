@@ -19,6 +19,15 @@ class TransactionListView(FilteredListView):
     partial_template = "transactions/_transaction_table.html"
     context_object_name = "transactions"
     filterset_class = TransactionFilterSet
+    export_name = "transactions"
+    export_columns = [
+        ("occurred_at", lambda t: t.occurred_at), ("id", lambda t: t.external_id),
+        ("customer", lambda t: t.customer_ref),
+        ("kind", lambda t: t.kind), ("amount", lambda t: t.amount), ("currency", lambda t: t.currency),
+        ("description", lambda t: t.description), ("payee", lambda t: t.payee), ("terminal", lambda t: t.terminal_id),
+        ("score", lambda t: t.score), ("decision", lambda t: t.decision), ("source", lambda t: t.source),
+        ("reasons", lambda t: "; ".join(r.get("explanation", "") for r in t.reasons)),
+    ]  # fmt: skip
 
     def base_queryset(self):
         return selectors.transaction_list()

@@ -521,3 +521,15 @@ def test_cheques_are_listed_by_amount_routing_account_and_risk(db, team, client,
     page = client.get(reverse("cheques:list"), {"routing": clean_g.truth["routing"]}).content.decode()
     assert reverse("cheques:detail", args=[clean.pk]) in page
     assert reverse("cheques:detail", args=[fraud.pk]) not in page
+
+
+def test_the_printed_validity_period_is_not_offered_as_the_amount_in_words():
+    # Every Indian cheque prints "VALID FOR THREE MONTHS"; the handwritten words were not read at all.
+    words = [_w("VALID", 1100, 40), _w("FOR", 1200, 40), _w("THREE", 1270, 40), _w("MONTHS", 1380, 40),
+             _w("Rupees", 50, 290), _w("Rs.", 1134, 200), _w("3,30,000.00", 1190, 200)]  # fmt: skip
+    assert "legal_amount" not in reading.read_fields(words, (1500, 680), "in")
+    written = [*words, _w("Three", 180, 290), _w("lakh", 300, 290), _w("thirty", 400, 290),
+               _w("thousand", 520, 290), _w("only", 700, 290)]  # fmt: skip
+    assert reading.read_fields(written, (1500, 680), "in")["legal_amount"].value.endswith(
+        "Three lakh thirty thousand only"
+    )

@@ -101,6 +101,13 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
         page.get_by_label("Decision").select_option(decision)
         _filter(page, "txn-table", Transaction.objects.filter(decision=decision).count())
 
+    # What is on screen downloads as filtered (the last decision chosen above).
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    lines = download.value.path().read_text().splitlines()
+    assert len(lines) == 1 + Transaction.objects.filter(decision=decision).count()
+    assert all(f",{decision}," in line for line in lines[1:])
+
     # Cheques
     page.get_by_role("link", name="Cheques").click()
     shown = _rows(page, "cheque-table")

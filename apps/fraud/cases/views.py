@@ -45,6 +45,16 @@ class CaseQueueView(FilteredListView):
     partial_template = "fraud/_case_table.html"
     context_object_name = "cases"
     filterset_class = CaseFilterSet
+    export_name = "cases"
+    export_related = ("team", "assignee")
+    export_columns = [
+        ("case", lambda c: c.reference), ("title", lambda c: c.title), ("kind", lambda c: c.kind),
+        ("priority", lambda c: c.priority), ("status", lambda c: c.status),
+        ("team", lambda c: c.team.name if c.team_id else ""),
+        ("assignee", lambda c: c.assignee.email if c.assignee_id else ""), ("amount", lambda c: c.amount),
+        ("currency", lambda c: c.currency), ("alerts", lambda c: c.alert_count), ("customer", lambda c: c.customer_ref),
+        ("sla_due", lambda c: c.sla_due_at), ("opened", lambda c: c.created_at), ("outcome", lambda c: c.outcome),
+    ]  # fmt: skip
 
     def base_queryset(self):
         # Open cases unless a status is chosen; a search (a case number, a customer) finds closed ones too.
