@@ -17,7 +17,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        from .dashboard import work_for
+
         ctx["summary"] = home_summary(user=self.request.user)
+        ctx["work"] = work_for(self.request.user)
         return ctx
 
 

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import django_filters
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
@@ -76,9 +75,6 @@ class CaseFilterSet(BoundedFilterSet):
         return queryset.filter(tags__icontains=f'"{value.strip().lower()}"')
 
     def by_sla(self, queryset, name, value):
-        now = timezone.now()
-        if value == "breached":
-            return queryset.filter(sla_due_at__lte=now)
-        return queryset.filter(
-            sla_due_at__gt=now, sla_due_at__lte=now + timedelta(hours=settings.CASE_SLA_DUE_SOON_HOURS)
-        )
+        from .cases.selectors import sla_filter
+
+        return sla_filter(queryset, value)

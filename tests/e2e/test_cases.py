@@ -34,7 +34,7 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
 
     # The analyst takes the most urgent case and works it.
     sign_in(page, "ana@bank.test", PASSWORD)
-    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Cases", exact=True).click()
     expect(page.get_by_test_id("case-table")).to_contain_text(case.reference)
     expect(page.get_by_test_id("case-table")).to_contain_text("Critical")
     screenshot(page, "portal-queue")
@@ -60,7 +60,11 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
     sign_in(other, "sam@bank.test", PASSWORD)
     other.locator("#id_code").fill(totp_now(boss.totp_secret))
     other.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    other.goto(f"/cases/{case.pk}/")
+    # The front page says a decision waits for approval; the count opens the list, the list the case.
+    expect(other.get_by_test_id("work-approvals")).to_contain_text("1")
+    screenshot(other, "portal-supervisor-home")
+    other.get_by_test_id("work-approvals").click()
+    other.get_by_role("link", name=case.reference).click()
     expect(other.get_by_test_id("pending-proposal")).to_contain_text("It freezes an account.")
     expect(other.get_by_test_id("timeline")).to_contain_text("Customer denies buying gift cards")
     other.get_by_test_id("approve").click()

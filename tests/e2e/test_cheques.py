@@ -23,7 +23,7 @@ def test_teller_uploads_cheques_with_progress_and_sees_one_processed(page, tmp_p
     cheque.front.save(good)
     bad.write_bytes(b"this is not an image")
     sign_in(page, "tina@bank.test", PASSWORD)
-    page.get_by_role("link", name="Cheques").click()
+    page.get_by_role("link", name="Cheques", exact=True).click()
     page.get_by_role("link", name="Upload cheques").click()
     page.get_by_label("Cheque images").set_input_files([str(good), str(bad)])
     page.get_by_label("Depositor's reference").fill("DEP-2026-11")
@@ -37,7 +37,7 @@ def test_teller_uploads_cheques_with_progress_and_sees_one_processed(page, tmp_p
     expect(page.get_by_test_id("cheque-steps")).to_contain_text("quality")
     expect(page.get_by_test_id("cheque-steps")).to_contain_text("micr")
     expect(page.get_by_test_id("ocr-text")).to_contain_text("Knuth")
-    page.get_by_role("link", name="Cheques").click()
+    page.get_by_role("link", name="Cheques", exact=True).click()
     expect(page.get_by_test_id("cheque-table")).to_contain_text("DEP-2026-11")
     expect(page.get_by_test_id("cheque-table").locator("tbody tr")).to_have_count(1)
 

@@ -26,7 +26,7 @@ def test_analyst_signs_in_sees_only_their_navigation_and_signs_out(page):
     assert "Teams" in labels and "Audit log" not in labels
     assert page.get_by_test_id("nav-admin").count() == 0
 
-    page.get_by_role("link", name="Teams").click()
+    page.get_by_role("link", name="Teams", exact=True).click()
     expect(page.get_by_role("link", name="Cheque fraud")).to_be_visible()
 
     page.get_by_test_id("user-menu").click()

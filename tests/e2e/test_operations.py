@@ -60,7 +60,7 @@ def _signs_in(page, role: str, email: str, name: str):
 def _upload(page, tmp_path):
     path = tmp_path / "expenses.csv"
     path.write_text(CSV)
-    page.get_by_role("link", name="Files").click()
+    page.get_by_role("link", name="Files", exact=True).click()
     page.get_by_role("link", name="Upload CSV").click()
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Format").select_option("expense")
@@ -81,7 +81,7 @@ def test_an_upload_while_the_broker_is_down_waits_is_seen_waiting_and_runs_when_
     auditor = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 860}).new_page()
     _signs_in(auditor, Role.AUDITOR, "avery@bank.test", "Avery")
     auditor.get_by_role("button", name="Administration").click()
-    auditor.get_by_role("link", name="Operations").click()
+    auditor.get_by_role("link", name="Operations", exact=True).click()
     expect(auditor.get_by_test_id("outbox-pending")).to_have_text("1")
     expect(auditor.get_by_test_id("outbox-error")).to_contain_text("Connection refused")
     auditor.get_by_test_id("outbox-pending").click()
@@ -101,7 +101,7 @@ def test_an_upload_while_the_broker_is_down_waits_is_seen_waiting_and_runs_when_
     assert OutboxMessage.objects.get(task_name=process_transaction_file.name).sent_at is not None
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()  # its alerts' notices went too
 
-    supervisor.get_by_role("link", name="Files").click()
+    supervisor.get_by_role("link", name="Files", exact=True).click()
     supervisor.locator("#file-status").select_option("done")
     supervisor.get_by_role("button", name="Filter").click()
     expect(supervisor.get_by_test_id("file-row-status")).to_have_text(["Done"])

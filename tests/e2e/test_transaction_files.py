@@ -33,7 +33,7 @@ def test_supervisor_uploads_a_csv_and_sees_the_result_and_the_alerts(page, tmp_p
     _supervisor_signs_in(page)
     path = tmp_path / "expenses.csv"
     path.write_text(CSV)
-    page.get_by_role("link", name="Files").click()
+    page.get_by_role("link", name="Files", exact=True).click()
     page.get_by_role("link", name="Upload CSV").click()
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Format").select_option("expense")

@@ -68,7 +68,7 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
     page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
 
     # Cases: the queue as it renders, Filter pressed with every select at its default, then each choice.
-    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Cases", exact=True).click()
     shown = _rows(page, "case-table")
     assert shown == Case.objects.filter(status__in=OPEN).count() > 0
     _filter(page, "case-table", shown)
@@ -83,7 +83,7 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
     screenshot(page, "cases-filtered")
 
     # Alerts
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Alerts", exact=True).click()
     shown = _rows(page, "alert-table")
     assert shown == Alert.objects.count() > 0
     _filter(page, "alert-table", shown)
@@ -92,7 +92,7 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
         _filter(page, "alert-table", Alert.objects.filter(severity=severity).count())
 
     # Transactions
-    page.get_by_role("link", name="Transactions").click()
+    page.get_by_role("link", name="Transactions", exact=True).click()
     shown = _rows(page, "txn-table")
     assert shown == Transaction.objects.count()
     _filter(page, "txn-table", shown)
@@ -109,7 +109,7 @@ def test_each_work_list_filters_with_its_defaults_and_with_each_choice(page, day
     assert all(f",{decision}," in line for line in lines[1:])
 
     # Cheques
-    page.get_by_role("link", name="Cheques").click()
+    page.get_by_role("link", name="Cheques", exact=True).click()
     shown = _rows(page, "cheque-table")
     assert shown == 3
     _filter(page, "cheque-table", shown)

@@ -28,6 +28,19 @@ def queue(user) -> QuerySet[Case]:
     return visible_cases(user).filter(status__in=OPEN_CASE_STATUSES).order_by("sla_due_at", "priority_rank", "id")
 
 
+def sla_filter(cases: QuerySet[Case], state: str, now=None) -> QuerySet[Case]:
+    """Cases whose SLA is `breached` (due time passed) or `due_soon` (within CASE_SLA_DUE_SOON_HOURS)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    if state == "breached":
+        return cases.filter(sla_due_at__lte=now)
+    return cases.filter(sla_due_at__gt=now, sla_due_at__lte=now + timedelta(hours=settings.CASE_SLA_DUE_SOON_HOURS))
+
+
 def claimable(user) -> QuerySet[Case]:
     """Unassigned cases the user may work, in queue order (escalated ones are for supervisors to assign)."""
     return (
