@@ -46,7 +46,7 @@ def integration_users() -> QuerySet[User]:
 
 def home_summary(*, user: User) -> dict:
     """What the dashboard shows a user: counts they are allowed to see."""
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)  # the day the person reads
     summary: dict = {"roles": user.role_names, "teams": list(user_teams(user).values_list("name", flat=True))}
     if user.has_perm("accounts.view_user"):
         summary["active_users"] = User.objects.filter(is_active=True).count()
