@@ -97,3 +97,36 @@ def feed(integration_user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
+
+
+@pytest.fixture
+def broker():
+    """Work is published for real (not run in-process) to the broker `broker.point(url)` names. It starts
+    on a port nobody listens on: the broker is down. `broker.in_process()` runs tasks in-process again."""
+    from celery import current_app as app
+
+    from apps.core import dispatch
+
+    names = ("task_always_eager", "broker_url", "broker_write_url", "broker_transport_options")
+    before = {name: app.conf[name] for name in names}
+
+    class Broker:
+        DOWN = "redis://127.0.0.1:1/0"
+
+        @staticmethod
+        def point(url: str, transport_options: dict | None = None) -> None:
+            app.conf.update(task_always_eager=False, broker_url=url, broker_write_url=url)
+            if transport_options is not None:
+                app.conf.broker_transport_options = transport_options
+            app._pool, app.amqp._producer_pool = None, None
+            dispatch._broker_away_until = 0.0
+
+        @staticmethod
+        def in_process() -> None:
+            app.conf.update(before)
+            app._pool, app.amqp._producer_pool = None, None
+            dispatch._broker_away_until = 0.0
+
+    Broker.point(Broker.DOWN)
+    yield Broker
+    Broker.in_process()

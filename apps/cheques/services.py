@@ -189,44 +189,35 @@ def cheque_release(*, cheque_id: int, error: str) -> None:
 def cheques_resend_stale(*, now=None) -> dict:
     """The sweeper: cheques whose processing was lost are sent again; one that has started its runs
     MAX_RUNS times without finishing is listed as failed, with the reason, and in the failed-task list."""
-    from apps.core.dispatch import pending_work
-    from apps.core.services import failed_task_record
+    from apps.core.dispatch import resend_stale, swept_failed
 
     from .tasks import process_cheque
 
     now = now or timezone.now()
-    waiting = pending_work(process_cheque.name)  # still in the outbox: not lost, only waiting for the broker
-    stale = Cheque.objects.filter(cheque_stale_q(now)).values_list("pk", flat=True)
-    resent, failed = [], []
-    for pk in list(stale[:1000]):
-        if (pk,) in waiting:
-            continue
-        with transaction.atomic():
-            cheque = Cheque.objects.select_for_update().filter(pk=pk).first()
-            if cheque is None or cheque.status not in (ChequeStatus.PROCESSING, ChequeStatus.RECEIVED):
-                continue
-            limit = STALE_PROCESSING if cheque.status == ChequeStatus.PROCESSING else STALE_RECEIVED
-            if cheque.updated_at >= now - limit:
-                continue
-            was = cheque.status
-            if was == ChequeStatus.PROCESSING and cheque.attempts >= MAX_RUNS:
-                reason = f"Processing stopped {cheque.attempts} times without finishing (its worker was lost)."
-                cheque.status, cheque.status_reason = ChequeStatus.FAILED, reason
-                cheque.save(update_fields=["status", "status_reason", "updated_at"])
-                audit_record(actor=None, action="cheque.fail", obj=cheque, after={"error": reason})
-                failed_task_record(task_id=f"swept-{process_cheque.name}-{pk}-{cheque.attempts}",
-                                   task_name=process_cheque.name, args=[pk], kwargs={}, exception=None,
-                                   traceback=reason)  # fmt: skip
-                failed.append(pk)
-                continue
-            if was == ChequeStatus.PROCESSING:
-                cheque.status = ChequeStatus.RECEIVED
-            cheque.status_reason = f"Sent again: {was} for over {int(limit.total_seconds())} s without progress."
+
+    def handle(cheque: Cheque) -> str | None:
+        if cheque.status not in (ChequeStatus.PROCESSING, ChequeStatus.RECEIVED):
+            return None
+        limit = STALE_PROCESSING if cheque.status == ChequeStatus.PROCESSING else STALE_RECEIVED
+        if cheque.updated_at >= now - limit:
+            return None
+        was = cheque.status
+        if was == ChequeStatus.PROCESSING and cheque.attempts >= MAX_RUNS:
+            reason = f"Processing stopped {cheque.attempts} times without finishing (its worker was lost)."
+            cheque.status, cheque.status_reason = ChequeStatus.FAILED, reason
             cheque.save(update_fields=["status", "status_reason", "updated_at"])
-            audit_record(actor=None, action="cheque.resend", obj=cheque, before={"status": was})
-            dispatch_on_commit(process_cheque, pk)
-            resent.append(pk)
-    return {"resent": resent, "failed": failed}
+            audit_record(actor=None, action="cheque.fail", obj=cheque, after={"error": reason})
+            swept_failed(process_cheque, cheque.pk, cheque.attempts, reason)
+            return "failed"
+        if was == ChequeStatus.PROCESSING:
+            cheque.status = ChequeStatus.RECEIVED
+        cheque.status_reason = f"Sent again: {was} for over {int(limit.total_seconds())} s without progress."
+        cheque.save(update_fields=["status", "status_reason", "updated_at"])
+        audit_record(actor=None, action="cheque.resend", obj=cheque, before={"status": was})
+        dispatch_on_commit(process_cheque, cheque.pk)
+        return "resent"
+
+    return resend_stale(Cheque.objects.filter(cheque_stale_q(now)), process_cheque, handle)
 
 
 def cheque_stale_q(now=None) -> Q:

@@ -148,6 +148,31 @@ def pending_work(task_name: str) -> set[tuple]:
     return {tuple(args) for args in rows[:10000]}
 
 
+def resend_stale(stale, task, handle) -> dict:
+    """The sweepers' common walk. Each row of `stale` (a queryset) whose work is not waiting in the outbox
+    is locked and handed to `handle(row)`, which checks it again and answers "resent" (it sent the work
+    again), "failed" (it listed it as failed, see `swept_failed`) or None (no longer stale)."""
+    waiting = pending_work(task.name)  # still in the outbox: not lost, only waiting for the broker
+    done: dict[str, list[int]] = {"resent": [], "failed": []}
+    for pk in list(stale.values_list("pk", flat=True)[:1000]):
+        if (pk,) in waiting:
+            continue
+        with transaction.atomic():
+            row = stale.model.objects.select_for_update().filter(pk=pk).first()
+            outcome = handle(row) if row is not None else None
+            if outcome:
+                done[outcome].append(pk)
+    return done
+
+
+def swept_failed(task, pk: int, runs: int, reason: str) -> None:
+    """Work the sweep gave up on, in the failed-task list with the reason (sent again from there)."""
+    from .services import failed_task_record
+
+    failed_task_record(task_id=f"swept-{task.name}-{pk}-{runs}", task_name=task.name, args=[pk], kwargs={},
+                       exception=None, traceback=reason)  # fmt: skip
+
+
 def is_waiting(task_name: str, *args) -> bool:
     """Whether this piece of work waits in the outbox for the broker (to tell the person so)."""
     return tuple(args) in pending_work(task_name)

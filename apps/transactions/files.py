@@ -207,48 +207,37 @@ def transaction_file_fail(*, file_id: int, error: str) -> None:
 def transaction_files_resend_stale(*, now=None) -> dict:
     """The sweeper: files whose processing was lost are sent again (they resume); one that has started
     MAX_RUNS runs without finishing is failed, with the reason, and listed in the failed-task list."""
-    from apps.core.dispatch import pending_work
-    from apps.core.services import failed_task_record
+    from apps.core.dispatch import resend_stale, swept_failed
 
     from .tasks import process_transaction_file
 
     now = now or timezone.now()
-    waiting = pending_work(process_transaction_file.name)
-    stale = TransactionFile.objects.filter(file_stale_q(now)).values_list("pk", flat=True)
-    resent, failed = [], []
-    for pk in list(stale[:1000]):
-        if (pk,) in waiting:
-            continue
-        with transaction.atomic():
-            record = TransactionFile.objects.select_for_update().filter(pk=pk).first()
-            live = (TransactionFile.Status.QUEUED, TransactionFile.Status.PROCESSING)
-            if record is None or record.status not in live:
-                continue
-            processing = record.status == TransactionFile.Status.PROCESSING
-            limit = STALE_PROCESSING if processing else STALE_QUEUED
-            since = record.heartbeat_at or record.uploaded_at
-            if since >= now - limit:
-                continue
-            if processing and record.attempts >= MAX_RUNS:
-                kept = (f"the {record.rows_done} rows read before are kept, and a retry resumes after them"
-                        if record.rows_done else "nothing was stored, and a retry starts it again")  # fmt: skip
-                reason = f"Processing stopped {record.attempts} times without finishing (its worker was lost); {kept}."
-                record.status, record.failure, record.finished_at = TransactionFile.Status.FAILED, reason, now
-                record.save(update_fields=["status", "failure", "finished_at"])
-                audit_record(actor=None, action="transaction_file.fail", obj=record, after={"error": reason})
-                failed_task_record(task_id=f"swept-{process_transaction_file.name}-{pk}-{record.attempts}",
-                                   task_name=process_transaction_file.name, args=[pk], kwargs={}, exception=None,
-                                   traceback=reason)  # fmt: skip
-                failed.append(pk)
-                continue
-            # Marked as sent now: the next sweep waits a whole period again.
-            record.status, record.heartbeat_at = TransactionFile.Status.QUEUED, now
-            record.save(update_fields=["status", "heartbeat_at"])
-            audit_record(actor=None, action="transaction_file.resend", obj=record,
-                         before={"status": "processing" if processing else "queued"})  # fmt: skip
-            dispatch_on_commit(process_transaction_file, pk)
-            resent.append(pk)
-    return {"resent": resent, "failed": failed}
+
+    def handle(record: TransactionFile) -> str | None:
+        if record.status not in (TransactionFile.Status.QUEUED, TransactionFile.Status.PROCESSING):
+            return None
+        processing = record.status == TransactionFile.Status.PROCESSING
+        limit = STALE_PROCESSING if processing else STALE_QUEUED
+        if (record.heartbeat_at or record.uploaded_at) >= now - limit:
+            return None
+        if processing and record.attempts >= MAX_RUNS:
+            kept = (f"the {record.rows_done} rows read before are kept, and a retry resumes after them"
+                    if record.rows_done else "nothing was stored, and a retry starts it again")  # fmt: skip
+            reason = f"Processing stopped {record.attempts} times without finishing (its worker was lost); {kept}."
+            record.status, record.failure, record.finished_at = TransactionFile.Status.FAILED, reason, now
+            record.save(update_fields=["status", "failure", "finished_at"])
+            audit_record(actor=None, action="transaction_file.fail", obj=record, after={"error": reason})
+            swept_failed(process_transaction_file, record.pk, record.attempts, reason)
+            return "failed"
+        # Marked as sent now: the next sweep waits a whole period again.
+        record.status, record.heartbeat_at = TransactionFile.Status.QUEUED, now
+        record.save(update_fields=["status", "heartbeat_at"])
+        audit_record(actor=None, action="transaction_file.resend", obj=record,
+                     before={"status": "processing" if processing else "queued"})  # fmt: skip
+        dispatch_on_commit(process_transaction_file, record.pk)
+        return "resent"
+
+    return resend_stale(TransactionFile.objects.filter(file_stale_q(now)), process_transaction_file, handle)
 
 
 def file_stale_q(now=None) -> Q:

@@ -21,30 +21,6 @@ from tests.cheques.images import cheque_image, upload
 from tests.factories import make_user
 from tests.transactions.test_files import GOLDEN, _upload
 
-DOWN = "redis://127.0.0.1:1/0"  # nobody listens there
-
-
-@pytest.fixture
-def broker():
-    """Sends work for real (not in-process) to the broker URL `broker.point(url)` names."""
-    from celery import current_app as app
-
-    names = ("task_always_eager", "broker_url", "broker_write_url")
-    before = {name: app.conf[name] for name in names}
-
-    class Broker:
-        @staticmethod
-        def point(url: str) -> None:
-            app.conf.update(task_always_eager=False, broker_url=url, broker_write_url=url)
-            app._pool, app.amqp._producer_pool = None, None
-            dispatch._broker_away_until = 0.0
-
-    Broker.point(DOWN)
-    yield Broker
-    app.conf.update(before)
-    app._pool, app.amqp._producer_pool = None, None
-    dispatch._broker_away_until = 0.0
-
 
 @pytest.fixture
 def depositor(db):

@@ -23,31 +23,6 @@ from .test_transaction_files import CSV
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def broker():
-    """The portal publishes for real (not in-process), to the broker `broker.point(url)` names."""
-    from celery import current_app as app
-
-    names = ("task_always_eager", "broker_url", "broker_write_url")
-    before = {name: app.conf[name] for name in names}
-
-    class Broker:
-        @staticmethod
-        def point(url: str) -> None:
-            app.conf.update(task_always_eager=False, broker_url=url, broker_write_url=url)
-            app._pool, app.amqp._producer_pool = None, None
-            dispatch._broker_away_until = 0.0
-
-        @staticmethod
-        def in_process() -> None:
-            app.conf.update(before)
-            app._pool, app.amqp._producer_pool = None, None
-
-    Broker.point("redis://127.0.0.1:1/0")  # nobody listens there: the broker is down
-    yield Broker
-    Broker.in_process()
-
-
 def _signs_in(page, role: str, email: str, name: str):
     user = make_user(role, email=email, full_name=f"{name} Example", mfa=True)
     sign_in(page, email, PASSWORD)

@@ -29,7 +29,6 @@ from rest_framework.test import APIClient
 from apps.accounts import services as account_services
 from apps.accounts.choices import Role
 from apps.cheques.models import Cheque
-from apps.core import dispatch
 from apps.core.models import IdempotencyKey, OutboxMessage
 from apps.fraud.models import Alert, Case
 from apps.transactions.models import Transaction, TransactionFile
@@ -149,22 +148,12 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path):
-    from celery import current_app as app
-
+def stack(tmp_path, broker):
     stack = Stack(tmp_path)
-    names = ("task_always_eager", "broker_url", "broker_write_url", "broker_transport_options")
-    before = {name: app.conf[name] for name in names}
     # This process (the portal's side) publishes to the private broker, as the web servers would.
-    app.conf.update(task_always_eager=False, broker_url=stack.url, broker_write_url=stack.url,
-                    broker_transport_options=settings.REDIS_BROKER_OPTIONS)  # fmt: skip
-    app._pool, app.amqp._producer_pool = None, None
-    dispatch._broker_away_until = 0.0
+    broker.point(stack.url, settings.REDIS_BROKER_OPTIONS)
     yield stack
     stack.stop()
-    app.conf.update(before)
-    app._pool, app.amqp._producer_pool = None, None
-    dispatch._broker_away_until = 0.0
 
 
 @pytest.fixture

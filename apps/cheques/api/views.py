@@ -12,7 +12,7 @@ from apps.cheques import selectors, services
 from apps.cheques.choices import ChequeSource
 from apps.cheques.filtersets import ChequeFilterSet
 from apps.cheques.models import Cheque
-from apps.core.api.fields import AmountField
+from apps.core.api.fields import AmountField, CurrencyField
 from apps.core.api.permissions import requires
 from apps.core.idempotency import idempotent
 
@@ -21,23 +21,9 @@ class ChequeInSerializer(serializers.Serializer):
     front = serializers.FileField(help_text="JPEG, PNG or TIFF; a two-page TIFF is front and back.")
     back = serializers.FileField(required=False)
     declared_amount = AmountField(required=False)
-    declared_currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="",
-                                              help_text="ISO 4217 code; blank: the bank's currency.")  # fmt: skip
+    declared_currency = CurrencyField()
     declared_account = serializers.CharField(max_length=34, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-
-    def validate_declared_currency(self, value):
-        from django.conf import settings
-        from django.core.exceptions import ValidationError
-
-        from apps.core.money import currency_check
-
-        if not value:
-            return settings.BANK_CURRENCY
-        try:
-            return currency_check(value)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
 
 
 class ChequeSerializer(serializers.ModelSerializer):

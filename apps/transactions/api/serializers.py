@@ -1,12 +1,10 @@
 import json
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from apps.core.api.fields import AmountField
+from apps.core.api.fields import AmountField, CurrencyField
 from apps.core.bounds import check_moment
-from apps.core.money import currency_check
 from apps.transactions.choices import Label, TransactionKind
 from apps.transactions.formats import parse_mapping
 from apps.transactions.models import BankAccount, Customer, Transaction, TransactionFile
@@ -22,20 +20,11 @@ class TransactionInSerializer(serializers.Serializer):
     terminal_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     payee = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     amount = AmountField()
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="",
-                                     help_text="ISO 4217 code; blank: the bank's currency.")  # fmt: skip
+    currency = CurrencyField()
     occurred_at = serializers.DateTimeField(validators=[check_moment])
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     label = serializers.ChoiceField(choices=Label.choices, required=False, allow_blank=True, default="")
-
-    def validate_currency(self, value):
-        if not value:
-            return settings.BANK_CURRENCY
-        try:
-            return currency_check(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
 
     def validate_occurred_at(self, value):
         """A transaction happened already: a time further ahead than the clocks' tolerance is refused."""
