@@ -16,6 +16,7 @@ errors propagate as the task's own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -104,7 +105,7 @@ def relay_pending(*, limit: int = 500) -> dict:
     skip_locked = connection.features.has_select_for_update_skip_locked
     sent: list[int] = []
     error = ""
-    with transaction.atomic() if skip_locked else _no_transaction():
+    with transaction.atomic() if skip_locked else contextlib.nullcontext():
         batch = list((pending.select_for_update(skip_locked=True) if skip_locked else pending)[:limit])
         for message in batch:
             try:
@@ -116,14 +117,6 @@ def relay_pending(*, limit: int = 500) -> dict:
             sent.append(message.pk)
         OutboxMessage.objects.filter(pk__in=sent).update(sent_at=timezone.now())
     return {"sent": len(sent), "due": len(batch), "error": error}
-
-
-class _no_transaction:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def outbox_prune(*, now=None) -> int:
