@@ -42,11 +42,28 @@ def _words(text: str) -> Decimal:
     return value
 
 
+# How each country writes a date on its cheques, for the keying screen: a keyer types what the paper shows.
+DATE_ORDER = {"in": "DMY", "ca": "DMY", "us": "MDY"}
+DATE_HINT = {"DMY": "DD-MM-YYYY", "MDY": "MM/DD/YYYY"}
+
+
+def keyed_date(text: str, country: str) -> str:
+    """A date as keyed off the cheque (day first in India and Canada, month first in the US, or ISO),
+    written as YYYY-MM-DD; anything else is returned as it was, for the parser to refuse."""
+    text = text.strip()
+    found = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    if not found:
+        return text
+    first, second, year = found.groups()
+    day, month = (first, second) if DATE_ORDER.get(country, "MDY") == "DMY" else (second, first)
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError("Write the date as YYYY-MM-DD.") from None
+        raise ValidationError("Write the date as on the cheque (e.g. DD-MM-YYYY in India) or YYYY-MM-DD.") from None
 
 
 def _digits(text: str) -> str:

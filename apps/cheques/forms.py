@@ -60,9 +60,16 @@ class ChequeKeyForm(BootstrapFormMixin, forms.Form):
         from .fields import FIELDS
 
         super().__init__(*args, **kwargs)
+        from .fields import DATE_HINT, DATE_ORDER
+
+        country = (self.data.get("country") if self.is_bound else self.initial.get("country")) or "us"
         for name, (label, _parse) in FIELDS.items():
-            widget = forms.DateInput(attrs={"type": "date"}) if name == "date" else forms.TextInput()
-            self.fields[name] = forms.CharField(label=label, max_length=255, required=False, widget=widget)
+            # The date as the paper writes it (not the browser's own date picker, which follows the
+            # browser's locale, not the cheque's).
+            hint = DATE_HINT[DATE_ORDER.get(country, "MDY")]
+            attrs = {"placeholder": f"{hint} or YYYY-MM-DD", "inputmode": "numeric"} if name == "date" else {}
+            self.fields[name] = forms.CharField(label=label, max_length=255, required=False,
+                                                widget=forms.TextInput(attrs=attrs))  # fmt: skip
         self.order_fields(["country", *FIELDS])
         for field in self.fields.values():  # the mixin styled only the fields declared on the class
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

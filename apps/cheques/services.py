@@ -304,6 +304,7 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
     if not actor.has_perm("cheques.key_cheque"):
         raise PermissionDenied("You may not key cheques.")
     errors, typed = {}, {}
+    values = {**values, "date": field_specs.keyed_date(values.get("date", ""), country)}
     for name in field_specs.FIELDS:
         try:
             typed[name] = field_specs.parse(name, values.get(name, ""))

@@ -179,3 +179,29 @@ def test_the_original_presentment_is_never_the_duplicate_even_when_the_copy_is_k
     assert f"match cheque #{original.pk} (number " in copy.status_reason and "presented " in copy.status_reason
     assert copy.alert.score >= 90  # an alert, and so a case, for the later one only
     assert not hasattr(original, "alert") or original.alert is None
+
+
+@pytest.mark.parametrize(("typed", "country", "stored"), [
+    ("03-11-2026", "in", "2026-11-03"),  # day first, as an Indian cheque writes it
+    ("3/11/2026", "ca", "2026-11-03"),
+    ("11/03/2026", "us", "2026-11-03"),  # month first in the US
+    ("2026-11-03", "in", "2026-11-03"),
+])  # fmt: skip
+def test_the_date_is_keyed_as_the_cheque_writes_it(typed, country, stored):
+    from apps.cheques.fields import keyed_date
+
+    assert keyed_date(typed, country) == stored
+
+
+def test_the_keying_screen_asks_for_the_date_as_the_cheque_writes_it(keyer, client):
+    from django.urls import reverse
+
+    cheque = _waiting(country="in")
+    Cheque.objects.filter(pk=cheque.pk).update(country="in")
+    client.force_login(keyer)
+    page = client.get(reverse("cheques:key", args=[cheque.pk]))
+    assert 'placeholder="DD-MM-YYYY or YYYY-MM-DD"' in page.text and 'type="date"' not in page.text
+    keyed = services.cheque_key(cheque=cheque, actor=keyer, country="in",
+                                values=_values(date=(timezone.localdate() - timedelta(days=3)).strftime("%d-%m-%Y"),
+                                               routing="400002012"))  # fmt: skip
+    assert keyed.fields.get(name="date").keyed_value == (timezone.localdate() - timedelta(days=3)).isoformat()
