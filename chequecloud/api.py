@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.cheques.api.views import ChequeViewSet
+from apps.compliance.api.kyc import CustomerRiskViewSet
+from apps.compliance.api.views import ThresholdViewSet
 from apps.core.api.views import AuditEventViewSet
 from apps.fraud.api.cases import CaseViewSet
 from apps.fraud.api.views import AlertViewSet, ModelVersionViewSet, RuleViewSet
@@ -26,6 +28,8 @@ router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("transaction-files", TransactionFileViewSet, basename="transactionfile")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("cases", CaseViewSet, basename="case")
+router.register("compliance/thresholds", ThresholdViewSet, basename="threshold")
+router.register("compliance/customer-risk", CustomerRiskViewSet, basename="customerrisk")
 router.register("cheques", ChequeViewSet, basename="cheque")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("models", ModelVersionViewSet, basename="modelversion")

@@ -9,7 +9,8 @@ MAIN_NAV = [
     ("Dashboard", "home", "speedometer2", None, ("home",)),
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
     ("Cases", "fraud:cases", "inboxes", "fraud.view_case", ("fraud:case",)),
-    ("Cheques", "cheques:list", "card-image", "cheques.view_cheque", ("cheques:",)),
+    ("Cheques", "cheques:list", "card-image", "cheques.view_cheque",
+     ("cheques:list", "cheques:upload", "cheques:detail", "cheques:retry", "cheques:key")),
     ("Transactions", "transactions:list", "arrow-left-right", "transactions.view_transaction",
      ("transactions:list", "transactions:detail", "transactions:ledger")),
     ("Files", "transactions:files", "file-earmark-spreadsheet", "transactions.view_transactionfile",
@@ -17,6 +18,7 @@ MAIN_NAV = [
     ("Customers", "transactions:customers", "person-vcard", "transactions.view_customer", ("transactions:customer",)),
     ("Rules", "fraud:rules", "sliders2", "fraud.view_rule", ("fraud:rule",)),
     ("Models", "fraud:models", "cpu", "fraud.view_modelversion", ("fraud:model",)),
+    ("Compliance", "compliance:thresholds", "shield-check", "compliance.view_threshold", ("compliance:",)),
     ("Teams", "accounts:team_list", "people", "accounts.view_team", ("accounts:team",)),
     ("Audit log", "core:audit_list", "journal-text", "core.view_auditevent", ("core:audit",)),
 ]  # fmt: skip
@@ -24,6 +26,8 @@ ADMIN_NAV = [
     ("Users", "accounts:user_list", "person-badge", "accounts.view_user", ("accounts:user",)),
     ("API tokens", "accounts:token_list", "key", "accounts.view_apitoken", ("accounts:token",)),
     ("Case routing", "fraud:case_routes", "signpost-split", "fraud.view_caseroute", ("fraud:case_route",)),
+    ("Bank directory", "cheques:bank_directory", "bank", "cheques.view_bankdirectoryload", ("cheques:bank_directory",)),
+    ("Exchange rates", "exchange_rates", "currency-exchange", "core.view_exchangerate", ("exchange_rates",)),
     ("Operations", "operations", "activity", "core.view_failedtask", ("operations",)),
     ("Failed tasks", "core:dead_letters", "exclamation-octagon", "core.view_failedtask", ("core:dead_letter",)),
 ]

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.core import views as core_views
 
 from .operations import register_metrics
-from .views import HomeView, OperationsView, SearchView, email_addresses
+from .views import ExchangeRatesView, HomeView, OperationsView, SearchView, email_addresses
 
 register_metrics()  # background work's backlog and stale counts on /metrics
 
@@ -18,11 +18,13 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("operations/", OperationsView.as_view(), name="operations"),
     path("search/", SearchView.as_view(), name="search"),
+    path("exchange-rates/", ExchangeRatesView.as_view(), name="exchange_rates"),
     path("", include("apps.core.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.transactions.urls")),
     path("", include("apps.fraud.urls")),
     path("", include("apps.cheques.urls")),
+    path("", include("apps.compliance.urls")),
     path("accounts/email/", email_addresses, name="account_email"),  # before allauth's own page
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),

@@ -4,6 +4,7 @@ every app (so it lives above them all)."""
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.views import defaults
 from django.views.generic import TemplateView
@@ -108,3 +109,78 @@ def server_error(request):
     return _api_error(
         request, 500, "server_error", "Something went wrong on our side; it has been logged."
     ) or defaults.server_error(request)
+
+
+class ExchangeRatesView(PortalPermissionMixin, TemplateView):
+    """Administration → Exchange rates: the latest rate of every currency against the bank's, how old it
+    is, which currencies the bank's transactions and cheques use without a rate, the history of rates,
+    and (for those who may add rates) a rate by hand or a rates file."""
+
+    permission_required = "core.view_exchangerate"
+    template_name = "exchange_rates.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+        from django.core.paginator import Paginator
+
+        from apps.core.forms import ExchangeRateForm, RatesFileForm
+
+        from .money import rates_overview
+
+        currency = self.request.GET.get("currency", "").strip().upper()[:3]
+        overview = rates_overview()
+        history = Paginator(overview.pop("history").filter(**({"currency": currency} if currency else {})),
+                            settings.PORTAL_PAGE_SIZE).get_page(self.request.GET.get("page"))  # fmt: skip
+        kwargs.setdefault("rate_form", ExchangeRateForm())
+        kwargs.setdefault("file_form", RatesFileForm())
+        can_list = self.request.user.has_perm("transactions.view_transaction")
+        return super().get_context_data(**kwargs, **overview, page_obj=history, currency=currency,
+                                        base=settings.BANK_CURRENCY, can_list=can_list)  # fmt: skip
+
+    def post(self, request, *args, **kwargs):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from apps.core import services
+        from apps.core.forms import ExchangeRateForm, RatesFileForm
+        from apps.core.money import money_text
+        from apps.core.rates import RatesFileError
+
+        if not request.user.has_perm("core.add_exchangerate"):
+            raise PermissionDenied
+        if request.POST.get("action") == "load":
+            form = RatesFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    done = services.exchange_rates_load(
+                        actor=request.user,
+                        data=upload.read(),
+                        source=form.cleaned_data["source"],
+                        file_name=upload.name,
+                    )
+                except RatesFileError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    messages.success(request, f"Rates of {done['days']} day(s) from {done['first_day']} to "
+                                     f"{done['last_day']} loaded: {done['added']} added, {done['changed']} "
+                                     f"changed, {done['unchanged']} unchanged.")  # fmt: skip
+                    return redirect("exchange_rates")
+            return self.render_to_response(self.get_context_data(file_form=form), status=400)
+        form = ExchangeRateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rate = services.exchange_rate_set(
+                    actor=request.user, currency=data["currency"], per_base=data["per_base"],
+                    valid_on=data["valid_on"], source=data["source"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"From {rate.valid_on}, {money_text(1, rate.base)} = "
+                                 f"{rate.per_base.normalize():f} {rate.currency}.")  # fmt: skip
+                return redirect("exchange_rates")
+        return self.render_to_response(self.get_context_data(rate_form=form), status=400)

@@ -22,10 +22,15 @@ def _isolated_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and throttles live in the cache; each test starts with none used."""
+    """Rate limits and throttles live in the cache, exchange rates in each process's memory: each test
+    starts with none used and reads the rates its own database holds."""
+    from apps.core.rates import forget
+
     cache.clear()
+    forget()
     yield
     cache.clear()
+    forget()
 
 
 @pytest.fixture

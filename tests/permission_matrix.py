@@ -89,10 +89,27 @@ def cheque_upload():
     return upload(cheque_image())
 
 
+def directory_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.cheques.directory import SHIPPED
+
+    return SimpleUploadedFile("fi.csv", SHIPPED["ca"].path.read_bytes(), "text/csv")
+
+
 def csv_upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("matrix.csv", EXPENSE_CSV.encode(), "text/csv")
+
+
+PASSPORT_PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+
+
+def passport_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("passport.pdf", PASSPORT_PDF, "application/pdf")
 
 
 RULE_APPROVERS = roles(SUPERVISOR, COMPLIANCE)
@@ -107,6 +124,12 @@ def _case(key):
 
 def _step(key, step):
     return lambda w: {"pk": w[key].pk, "step": step}
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
 
 
 def _in_days(days: int) -> str:
@@ -264,6 +287,83 @@ ROUTES: list[Route] = [
     ),
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
     Route("operations", roles(AUDITOR, ADMIN)),
+    Route("exchange_rates", roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)),
+    # portal: compliance
+    Route("compliance:thresholds", roles(COMPLIANCE, AUDITOR)),
+    Route("compliance:scenarios", roles(COMPLIANCE, AUDITOR)),
+    Route("compliance:jurisdictions", roles(COMPLIANCE, AUDITOR)),
+    Route(
+        "compliance:jurisdictions",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        data=lambda w: {"action": "add", "country": "IR", "reason": "FATF"},
+    ),
+    Route(
+        "compliance:scenarios",
+        roles(COMPLIANCE, AUDITOR),
+        method="post",
+        data=lambda w: {"scenario": "structuring", "start": "2026-01-01", "end": "2026-01-31"},
+    ),
+    Route("compliance:threshold_detail", roles(COMPLIANCE, AUDITOR), kwargs=lambda w: {"metric": "dormant_days"}),
+    Route(
+        "compliance:threshold_detail",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"metric": "dormant_days"},
+        data=lambda w: {"breach": "300", "effective_from": _today(), "reason": "Matrix"},
+    ),
+    Route(
+        "compliance:threshold_review",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=_case("pending_threshold"),
+        data=lambda w: {"decision": "approve"},
+    ),
+    Route("compliance:kyc_queue", roles(COMPLIANCE, AUDITOR)),
+    Route("compliance:customer_risk", roles(COMPLIANCE, AUDITOR), kwargs=lambda w: {"pk": w["customer"].pk}),
+    Route(
+        "compliance:risk_step",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["customer"].pk, "step": "factors"},
+        data=lambda w: {"factors-business_type": "salaried", "factors-channel": "remote", "factors-screening": "clear"},
+    ),
+    Route(
+        "compliance:risk_step",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["customer"].pk, "step": "override"},
+        data=lambda w: {"override-rating": "high", "override-reason": "Matrix"},
+    ),
+    Route(
+        "compliance:risk_step",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["customer"].pk, "step": "review"},
+        data=lambda w: {"review-note": "Matrix"},
+    ),
+    Route(
+        "compliance:risk_step",
+        roles(COMPLIANCE),
+        method="post",
+        ok=302,
+        kwargs=lambda w: {"pk": w["customer"].pk, "step": "document"},
+        data=lambda w: {"document-kind": "passport", "document-file": passport_upload()},
+    ),
+    Route("compliance:identity_document", roles(COMPLIANCE, AUDITOR), kwargs=_case("kyc_document")),
+    Route(
+        "exchange_rates",
+        roles(ADMIN),
+        method="post",
+        ok=302,
+        data=lambda w: {"action": "set", "currency": "INR", "per_base": "85.5", "valid_on": "2026-12-01"},
+    ),
     Route("search", SIGNED_IN),
     Route("core:dead_letter_retry", roles(ADMIN), method="post", ok=302, kwargs=_case("failed_task")),
     # portal: cheques
@@ -280,6 +380,14 @@ ROUTES: list[Route] = [
     Route("cheques:retry", roles(SUPERVISOR), method="post", ok=302, kwargs=_case("failed_cheque")),
     Route("cheques:key_next", roles(ANALYST, SUPERVISOR), method="post", ok=302),
     Route("cheques:key", roles(ANALYST, SUPERVISOR), kwargs=_case("keying_cheque")),
+    Route("cheques:bank_directory", roles(AUDITOR, ADMIN)),
+    Route(
+        "cheques:bank_directory",
+        roles(ADMIN),
+        method="post",
+        ok=302,
+        data=lambda w: {"country": "ca", "file": directory_upload(), "source": "Payments Canada"},
+    ),
     # API: cheques, and their signed image links
     Route("api:cheque-list", MONEY_READERS, kind="api"),
     Route(
@@ -493,6 +601,44 @@ ROUTES: list[Route] = [
     # API: alerts and rules
     Route("api:alert-list", STAFF_READERS, kind="api"),
     Route("api:alert-detail", STAFF_READERS, kind="api", kwargs=lambda w: {"pk": w["alert"].pk}),
+    # API: compliance
+    Route("api:threshold-list", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route(
+        "api:threshold-list",
+        roles(COMPLIANCE),
+        kind="api",
+        method="post",
+        ok=201,
+        data=lambda w: {"metric": "dormant_days", "breach": "300", "effective_from": _today(), "reason": "Matrix"},
+    ),
+    Route("api:threshold-detail", roles(COMPLIANCE, AUDITOR), kind="api", kwargs=_case("pending_threshold")),
+    Route("api:threshold-approve", roles(COMPLIANCE), kind="api", method="post", kwargs=_case("pending_threshold")),
+    Route(
+        "api:threshold-reject",
+        roles(COMPLIANCE),
+        kind="api",
+        method="post",
+        kwargs=_case("pending_threshold"),
+        data=lambda w: {"note": "Not yet"},
+    ),
+    Route("api:customerrisk-list", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route("api:customerrisk-detail", roles(COMPLIANCE, AUDITOR), kind="api", kwargs=_case("customer_risk")),
+    Route(
+        "api:customerrisk-override",
+        roles(COMPLIANCE),
+        kind="api",
+        method="post",
+        kwargs=_case("customer_risk"),
+        data=lambda w: {"rating": "high", "reason": "Matrix"},
+    ),
+    Route(
+        "api:customerrisk-review",
+        roles(COMPLIANCE),
+        kind="api",
+        method="post",
+        kwargs=_case("customer_risk"),
+        data=lambda w: {"note": "Matrix"},
+    ),
     Route("api:rule-list", STAFF_READERS, kind="api"),
     Route(
         "api:rule-list",

@@ -95,7 +95,22 @@ def world(db):
         metrics={"average_precision": 0.5},
     )
     cases = _case_world(team, other_team, users)
+    from apps.compliance import services as compliance
+
+    officer = make_user(Role.COMPLIANCE, email="threshold-author@bank.test")
+    pending_threshold = compliance.threshold_draft(actor=officer, metric="dormant_days", breach="200",
+                                                   effective_from=timezone.localdate(), reason="Matrix")  # fmt: skip
+    from apps.compliance.kyc import services as kyc
+    from tests.permission_matrix import passport_upload
+
+    customer_risk = kyc.customer_risk_open(actor=None, customer=customer)
+    kyc_document = kyc.identity_document_add(
+        actor=officer, customer=customer, kind="passport", upload=passport_upload()
+    )
     return {
+        "customer_risk": customer_risk,
+        "kyc_document": kyc_document,
+        "pending_threshold": pending_threshold,
         **cases,
         "model": model,
         "file": tfile,

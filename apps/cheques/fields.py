@@ -73,6 +73,44 @@ def _digits(text: str) -> str:
     return digits
 
 
+def _account_number(text: str) -> str:
+    digits = re.sub(r"[\s-]", "", text)
+    if not digits.isdigit() or not 6 <= len(digits) <= 20:
+        raise ValidationError("Write the account number as printed: 6 to 20 digits.")
+    return digits
+
+
+# An IFSC: the bank's four letters, a zero, and six letters or digits for the branch. OCR reads the zero as
+# the letter O, and a letter of the bank code as a look-alike digit; both are put right.
+IFSC_SHAPE = re.compile(r"([A-Z0-9]{4})([0O])([A-Z0-9]{6})")
+_LETTER_FOR = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"})
+
+
+def normalize_ifsc(text: str) -> tuple[str, bool] | None:
+    """The IFSC in a piece of text (with or without its "IFSC:" label) and whether a character had to be
+    put right, or None when there is none."""
+    cleaned = re.sub(r"[^A-Z0-9]", "", text.upper())
+    cleaned = re.sub(r"^IFS[C]?(?:CODE)?(?=[A-Z0-9]{11}$)", "", cleaned)
+    found = IFSC_SHAPE.fullmatch(cleaned)
+    if not found:
+        return None
+    bank, zero, branch = found.groups()
+    fixed_bank = bank.translate(_LETTER_FOR)
+    if not fixed_bank.isalpha():
+        return None
+    # Branch codes are mostly digits: an O among four or more digits is a zero.
+    fixed_branch = branch.replace("O", "0") if sum(c.isdigit() for c in branch) >= 4 else branch
+    return f"{fixed_bank}0{fixed_branch}", (fixed_bank, zero, fixed_branch) != (bank, "0", branch)
+
+
+def _ifsc(text: str) -> str:
+    found = normalize_ifsc(text)
+    if found is None:
+        raise ValidationError("Write the IFSC as printed: four letters, a zero, six letters or digits "
+                              "(e.g. ICIC0000001).")  # fmt: skip
+    return found[0]
+
+
 def _text(text: str) -> str:
     value = text.strip()
     if not value:
@@ -80,7 +118,7 @@ def _text(text: str) -> str:
     return value
 
 
-# name → (label, parser). The order is the keying screen's.
+# name → (label, parser). The order is the keying screen's. Every cheque has these.
 FIELDS: dict[str, tuple[str, object]] = {
     "amount": ("Amount in figures (courtesy amount)", _money),
     "legal_amount": ("Amount in words (legal amount)", _words),
@@ -93,6 +131,23 @@ FIELDS: dict[str, tuple[str, object]] = {
 }
 
 
+# What a country's cheques print besides: read and kept when found, keyed when a person sees them, but no
+# cheque waits for a person because one was not found. Indian (CTS-2010) cheques print the branch's IFSC and
+# the full account number (the MICR line carries only a short account id).
+COUNTRY_FIELDS: dict[str, dict[str, tuple[str, object]]] = {
+    "in": {
+        "ifsc": ("IFSC (printed, Indian cheques)", _ifsc),
+        "account_number": ("Account number (printed)", _account_number),
+    },
+}
+ALL_FIELDS = {**FIELDS, **{name: spec for extra in COUNTRY_FIELDS.values() for name, spec in extra.items()}}
+
+
+def fields_for(country: str) -> dict[str, tuple[str, object]]:
+    """Every field of a country's cheques: the common ones, then the country's own."""
+    return {**FIELDS, **COUNTRY_FIELDS.get(country, {})}
+
+
 def parse(name: str, text: str):
     """The typed value of a field as written, or a ValidationError saying how to write it."""
-    return FIELDS[name][1](text)  # type: ignore[operator]
+    return ALL_FIELDS[name][1](text)  # type: ignore[operator]

@@ -5,7 +5,14 @@ figures (courtesy amount) and in words (legal amount), a signature scribble, and
 bottom, composed of real E-13B glyphs (the glyph sheet that `train_micr` cuts from the real lines).
 Fonts, sizes, positions, noise, blur and rotation vary with the seed; `clean=True` draws without
 noise, blur or rotation. Deliberate frauds: CAR/LAR mismatch, altered amount, stale date, duplicate
-(the same cheque again, scanned anew), bad routing checksum, and an unsigned cheque.
+(the same cheque again, scanned anew), bad routing number, and an unsigned cheque.
+
+Canadian and Indian cheques are drawn on real institutions and branches, from the excerpts of their bank
+directories shipped in apps/cheques/data; an Indian cheque prints its branch's IFSC and the account
+number, as CTS-2010 cheques do. A bad routing number fails the ABA checksum in the US, and elsewhere is
+well-formed but not in the directory: an Indian sort code of the bank's city with a branch the excerpt
+does not have (the printed IFSC is still the real branch's), a Canadian institution number it does not
+list.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from . import directory
 from .micr import layouts
 from .micr.model import GLYPHS_PATH
 from .words import amount_to_words
@@ -29,12 +37,10 @@ FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/op
 PRINT_FONTS = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansCondensed.ttf", "NimbusSans-Regular.otf",
                "NimbusRoman-Regular.otf", "URWBookman-Light.otf", "C059-Roman.otf"]  # fmt: skip
 HAND_FONTS = ["Z003-MediumItalic.otf", "DejaVuSans-Oblique.ttf", "NimbusSans-Italic.otf", "URWBookman-LightItalic.otf"]
-BANKS = {"us": ["First Harbor Bank", "Prairie State Bank", "Union Mutual Bank"],
-         "ca": ["Banque Laurentienne du Nord", "Maple Trust Bank", "Bank of Kingston"],
-         "in": ["Bharat Co-operative Bank", "Western Union Bank of India", "Deccan Gramin Bank"]}  # fmt: skip
+BANKS = {"us": ["First Harbor Bank", "Prairie State Bank", "Union Mutual Bank"]}  # Canada and India: the directory's
 PAYEES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov",
           "Srinivasa Ramanujan", "Anita Borg", "Margaret Hamilton", "Donald Knuth", "Radia Perlman"]  # fmt: skip
-INSTITUTIONS_CA = ["001", "002", "003", "004", "006", "010"]
+INSTITUTIONS_CA = ["001", "002", "003", "004", "006", "010"]  # the six largest banks, in the shipped excerpt
 FRAUDS = ["car_lar_mismatch", "altered_amount", "stale", "duplicate", "bad_routing", "unsigned"]
 DATE_FORMATS = {"us": "%m/%d/%Y", "ca": "%Y-%m-%d", "in": "%d-%m-%Y"}
 CURRENCY = {"us": "$", "ca": "$", "in": "Rs."}
@@ -76,6 +82,34 @@ def aba_routing(rng: random.Random) -> str:
     d[0] = rng.choice([0, 1, 2, 3])  # Federal Reserve district prefixes 00-12
     check = (-(3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5]))) % 10
     return "".join(map(str, d)) + str(check)
+
+
+def _indian_branch(rng: random.Random) -> directory.Branch:
+    branches = [b for b in directory.shipped("in") if b.micr]
+    return branches[rng.randrange(len(branches))]
+
+
+def _unknown_sort_code(real: str, step: int) -> str:
+    """A sort code of the same city and bank as `real` whose branch the shipped directory does not have."""
+    known = {b.micr for b in directory.shipped("in")}
+    head, branch = real[:6], int(real[6:])
+    for i in range(1000):
+        code = f"{head}{(branch + 100 * step + i) % 1000:03d}"
+        if code not in known and not code.endswith("000"):
+            return code
+    raise ValueError(f"Every branch of {head} is in the shipped directory.")
+
+
+def _unknown_institution(step: int) -> str:
+    """A well-formed Canadian institution number the shipped directory does not list (below the Bank of
+    Canada's 177)."""
+    known = {i.number for i in directory.shipped("ca")}
+    free = [f"{n:03d}" for n in range(100, 170) if f"{n:03d}" not in known]
+    return free[(step * 7) % len(free)]
+
+
+def _institution_name(number: str) -> str:
+    return next(i.name for i in directory.shipped("ca") if i.number == number)
 
 
 def micr_text(country: str, routing: str, account: str, serial: str, rng: random.Random) -> str:
@@ -148,14 +182,29 @@ def generate(seed: int, *, country: str = "us", clean: bool = False, fraud: str 
     issued = today - timedelta(days=rng.randint(0, 60))
     if fraud == "stale":
         issued = today - timedelta(days=rng.randint(200, 400))
+    branch = _indian_branch(rng) if country == "in" else None
     routing = {
         "us": aba_routing,
         "ca": lambda r: f"{r.randint(10000, 99999)}{r.choice(INSTITUTIONS_CA)}",
-        "in": lambda r: f"{r.randint(110, 855)}{r.randint(2, 999):03d}{r.randint(1, 999):03d}",
+        "in": lambda r: branch.micr,
     }[country](rng)
+    bank = ""  # Canada and India: the name in the directory
+    if branch is not None:
+        bank = branch.bank
+    elif country == "ca":
+        bank = _institution_name(routing[5:])
     if fraud == "bad_routing":
-        routing = routing[:-1] + str((int(routing[-1]) + rng.randint(1, 9)) % 10)
+        step = rng.randint(1, 9)
+        if country == "us":  # a digit changed: the checksum fails
+            routing = routing[:-1] + str((int(routing[-1]) + step) % 10)
+        elif country == "in":
+            routing = _unknown_sort_code(routing, step)
+        else:
+            routing = routing[:5] + _unknown_institution(step)
     account = "".join(str(rng.randint(0, 9)) for _ in range(6 if country == "in" else rng.randint(7, 11)))
+    # The full account number an Indian cheque prints (its MICR line carries the last six digits), drawn
+    # apart so that the rest of a seed's cheque is as before.
+    account_number = f"{random.Random(f'account-{seed}').randint(10**5, 10**6 - 1)}{account}" if branch else ""
     serial = f"{rng.randint(1, 999999):06d}" if country == "in" else f"{rng.randint(100, 99999):0{rng.choice([4, 6])}d}"
     payee = rng.choice(PAYEES)
     written_words = amount
@@ -170,7 +219,10 @@ def generate(seed: int, *, country: str = "us", clean: bool = False, fraud: str 
     size = rng.randint(30, 36)
     jitter = lambda: rng.randint(-12, 12)  # noqa: E731
     draw.rectangle([6, 6, WIDTH - 7, HEIGHT - 7], outline=rng.randint(60, 140), width=3)
-    draw.text((50 + jitter(), 34 + jitter() // 2), rng.choice(BANKS[country]), font=_font(printed, size + 6), fill=0)
+    name = bank or rng.choice(BANKS[country])
+    draw.text((50 + jitter(), 34 + jitter() // 2), name, font=_font(printed, size + 6), fill=0)
+    if branch is not None:  # CTS-2010: the branch and its IFSC under the bank's name
+        draw.text((52, 96), f"{branch.branch}   IFSC: {branch.ifsc}", font=_font(printed, size - 12), fill=0)
     draw.text((1180 + jitter(), 34), serial.lstrip("0") or "0", font=_font(printed, size), fill=0)
     draw.text((880, 118), "DATE", font=_font(printed, size - 8), fill=70)
     draw.text((980 + jitter(), 108), issued.strftime(DATE_FORMATS[country]), font=_font(printed, size), fill=0)
@@ -183,6 +235,8 @@ def generate(seed: int, *, country: str = "us", clean: bool = False, fraud: str 
     draw.text((50 + jitter(), 290 + jitter() // 3), _words(written_words, country), font=_font(hand, size - 4), fill=0)
     draw.line([(40, 340), (1460, 340)], fill=110, width=2)
     draw.text((50, 400), "MEMO", font=_font(printed, size - 10), fill=70)
+    if account_number:
+        draw.text((50, 450), f"A/c No. {account_number}", font=_font(printed, size - 8), fill=0)
     draw.line([(900, 500), (1440, 500)], fill=110, width=2)
     signed = fraud != "unsigned"
     if signed:
@@ -214,6 +268,9 @@ def generate(seed: int, *, country: str = "us", clean: bool = False, fraud: str 
         "serial": serial,
         "micr": layouts.display(micr.replace(" ", "")),
         "micr_fields": {k: parsed[k] for k in ("routing", "account", "serial")},
+        "bank": name,
+        "ifsc": branch.ifsc if branch else "",
+        "account_number": account_number,
         "signature": signed,
         "endorsement": endorsed,
         "fraud": fraud,

@@ -153,3 +153,67 @@ class ChequeField(models.Model):
     @property
     def confidence(self) -> float | None:
         return 1.0 if self.keyed_at else self.read_confidence
+
+
+# ------------------------------------------------------------------------------------ bank directory
+class BankDirectoryLoad(models.Model):
+    """One load of a country's bank directory from a file: where it came from, the file's fingerprint,
+    what changed, and who loaded it (kept as text too, so the record outlives the user)."""
+
+    country = models.CharField(max_length=2, choices=[("in", "India"), ("ca", "Canada")], db_index=True)
+    source = models.CharField(max_length=255, help_text="Where the data came from (a URL, a release).")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(help_text="Entries in the file, and so in the directory after the load.")
+    added = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+    removed = models.PositiveIntegerField()
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    loaded_by_name = models.CharField(max_length=255)
+    loaded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-loaded_at", "-id"]
+        default_permissions = ("view", "add")
+
+    def __str__(self) -> str:
+        return f"{self.get_country_display()} bank directory loaded {self.loaded_at:%Y-%m-%d %H:%M}"
+
+
+class IndianBranch(models.Model):
+    """A bank branch from the RBI's IFSC/MICR lists: its IFSC (unique) and the 9-digit MICR sort code
+    its cheques carry (city 3 + bank 3 + branch 3). A few branches share a sort code, and some have none."""
+
+    ifsc = models.CharField(max_length=11, unique=True)
+    micr = models.CharField(max_length=9, blank=True, db_index=True)
+    bank = models.CharField(max_length=255)
+    branch = models.CharField(max_length=255)
+    centre = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    district = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["ifsc"]
+        default_permissions = ("view",)
+        verbose_name_plural = "Indian branches"
+
+    def __str__(self) -> str:
+        return f"{self.bank}, {self.branch} ({self.ifsc})"
+
+
+class CanadianInstitution(models.Model):
+    """A financial institution number from Payments Canada's list (the 3 digits after the transit
+    number on a Canadian cheque's MICR line)."""
+
+    number = models.CharField(max_length=3, unique=True)
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["number"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from apps.core.ports import Port
+from apps.core.ports import Link, Port
 
 
 @dataclass(frozen=True)
@@ -30,5 +30,18 @@ class RiskEngine(Protocol):
     def cheque_flag(self, cheque, score: int, reasons: list[dict]) -> None:
         """Raise the alert for a cheque routed as flagged. Call inside the transaction that routes it."""
 
+    def cheque_amount_known(self, cheque) -> None:
+        """The cheque's amount is now known (read or keyed): open cases that counted it, or counted a copy
+        of it, take the amount. Call inside the transaction that stores it."""
+
 
 risk_engine: Port[RiskEngine] = Port("cheques.risk_engine", RiskEngine, provider="apps.fraud")
+
+
+class FollowUps(Protocol):
+    def cheque_follow_ups(self, user, ids: list[int]) -> dict[int, list[Link]]:
+        """What became of each cheque above this app (its alert, its case), only what `user` may open;
+        cheques nothing became of are left out."""
+
+
+follow_ups: Port[FollowUps] = Port("cheques.follow_ups", FollowUps, provider="apps.fraud")

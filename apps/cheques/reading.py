@@ -9,7 +9,9 @@ cheque prints, not on one bank's layout:
 - cheque number: the digits in the top-right corner;
 - signature: handwriting-like ink in the signature area (lower right, above the MICR band), ruled lines
   removed; Textract's SIGNATURE blocks when that backend ran;
-- endorsement: ink on the back below its printed header.
+- endorsement: ink on the back below its printed header;
+- on Indian cheques, the printed IFSC (four letters, a zero, six letters or digits; an O read for the zero
+  and look-alike digits in the bank's letters are put right) and the account number after "A/c No.".
 
 Every field comes with a confidence (the OCR's for the words used) and its source."""
 
@@ -24,6 +26,7 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
+from .fields import normalize_ifsc
 from .words import CURRENCY, MINOR, SCALES, UNITS
 
 AMOUNT_WORDS = set(UNITS) | set(SCALES) | CURRENCY | MINOR | {"hundred", "and"}
@@ -265,6 +268,39 @@ def cheque_number(words: list[dict], width: int, height: int) -> Read | None:
     return None
 
 
+def ifsc(words: list[dict]) -> Read | None:
+    """The printed IFSC: a word shaped like one, surer after an "IFSC" label. A character put right, or no
+    label, caps the confidence so that a check failing on it is confirmed by a person."""
+    best: tuple[bool, Read] | None = None
+    for line in _lines(words):
+        for i, w in enumerate(line):
+            found = normalize_ifsc(w["text"])
+            if found is None:
+                continue
+            value, corrected = found
+            labelled = w["text"].upper().startswith("IFS") or (i > 0 and "IFS" in line[i - 1]["text"].upper())
+            confidence = w["conf"] if labelled and not corrected else min(w["conf"], 0.85)
+            if best is None or (labelled and not best[0]):
+                best = (labelled, Read(value, confidence))
+    return best[1] if best else None
+
+
+ACCOUNT_LABEL = re.compile(r"^(a/?c|a/e|alc|acct|account)\.?(no\.?)?:?$", re.I)
+
+
+def account_number(words: list[dict]) -> Read | None:
+    """The account number printed after its "A/c No." label, on the label's line."""
+    for line in _lines(words):
+        for i, w in enumerate(line):
+            if not ACCOUNT_LABEL.match(w["text"]):
+                continue
+            for after in line[i + 1 : i + 4]:
+                digits = re.sub(r"^(no\.?|:)+", "", after["text"], flags=re.I).strip(".:")
+                if digits.isdigit() and 6 <= len(digits) <= 20:
+                    return Read(digits, after["conf"])
+    return None
+
+
 def _handwriting(ink: np.ndarray, min_width: float = 0.15) -> float:
     """The share of a region inked by strokes, after removing ruled lines (rows mostly inked); 0 when
     the strokes span less than `min_width` of the region's columns."""
@@ -313,4 +349,7 @@ def read_fields(ocr_words: list[list], size: tuple[int, int], country: str) -> d
         "payee": payee(words, width),
         "cheque_number": cheque_number(words, width, height),
     }
+    if country == "in":
+        found["ifsc"] = ifsc(words)
+        found["account_number"] = account_number(words)
     return {k: v for k, v in found.items() if v is not None}

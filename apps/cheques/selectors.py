@@ -7,7 +7,8 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from .models import Cheque
+from .directory import AUTHORITY, Branch, Institution
+from .models import BankDirectoryLoad, CanadianInstitution, Cheque, IndianBranch
 
 _SALT = "cheques.image"
 SIDES = ("front", "back")
@@ -61,3 +62,55 @@ def presentment(other: Cheque) -> str:
     who = (by.get_full_name() or by.email) if by is not None else f"the {other.get_source_display()}"
     at = timezone.localtime(other.created_at)
     return f"cheque #{other.pk}{f' (number {serial})' if serial else ''} presented {at:%Y-%m-%d %H:%M %Z} by {who}"
+
+
+# ------------------------------------------------------------------------------------ bank directory
+_BRANCH_FIELDS = ("ifsc", "micr", "bank", "branch", "centre", "city", "district", "state")
+
+
+class BankDirectory:
+    """A country's bank directory as last loaded: what the routing checks look numbers up in."""
+
+    def __init__(self, load: BankDirectoryLoad):
+        self.country, self.loaded_at, self.source = load.country, load.loaded_at, load.source
+
+    @property
+    def version(self) -> str:
+        from django.utils import timezone
+
+        return f"the {AUTHORITY[self.country]} loaded on {timezone.localtime(self.loaded_at):%Y-%m-%d %H:%M %Z}"
+
+    def branches_with_micr(self, micr: str) -> list[Branch]:
+        if not micr:
+            return []
+        return [Branch(*row) for row in IndianBranch.objects.filter(micr=micr).values_list(*_BRANCH_FIELDS)[:5]]
+
+    def branch(self, ifsc: str) -> Branch | None:
+        row = IndianBranch.objects.filter(ifsc=ifsc).values_list(*_BRANCH_FIELDS).first()
+        return Branch(*row) if row else None
+
+    def institution(self, number: str) -> Institution | None:
+        row = CanadianInstitution.objects.filter(number=number).values_list("number", "name").first()
+        return Institution(*row) if row else None
+
+
+def bank_directory(country: str) -> BankDirectory | None:
+    """The country's bank directory, or None when none has been loaded (its checks then cannot run)."""
+    if country not in AUTHORITY:
+        return None
+    load = BankDirectoryLoad.objects.filter(country=country).order_by("-loaded_at", "-id").first()
+    return BankDirectory(load) if load is not None else None
+
+
+def bank_directory_versions() -> dict[str, BankDirectoryLoad | None]:
+    """The load each country's directory is at now (None: never loaded)."""
+    return {
+        country: BankDirectoryLoad.objects.filter(country=country).select_related("loaded_by")
+        .order_by("-loaded_at", "-id").first()
+        for country in AUTHORITY
+    }  # fmt: skip
+
+
+def bank_directory_loads() -> QuerySet[BankDirectoryLoad]:
+    """Every load, newest first."""
+    return BankDirectoryLoad.objects.select_related("loaded_by").order_by("-loaded_at", "-id")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from apps.core.services import audit_record
 
 from . import images, selectors
 from .choices import ChequeSource, ChequeStatus
-from .models import Cheque, ChequeField, ChequeStep
+from .models import BankDirectoryLoad, Cheque, ChequeField, ChequeStep
 from .ports import risk_engine
 
 
@@ -298,18 +299,25 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
     from django.conf import settings
 
     from . import fields as field_specs
-    from . import risk
+    from . import risk, validation
     from .pipeline.reading import MARKS, checks_for
 
     if not actor.has_perm("cheques.key_cheque"):
         raise PermissionDenied("You may not key cheques.")
     errors, typed = {}, {}
     values = {**values, "date": field_specs.keyed_date(values.get("date", ""), country)}
+    optional = field_specs.COUNTRY_FIELDS.get(country, {})
     for name in field_specs.FIELDS:
         try:
             typed[name] = field_specs.parse(name, values.get(name, ""))
         except ValidationError as exc:
             errors[name] = exc.messages
+    for name in optional:  # printed on the country's cheques: keyed when the keyer sees them
+        if (values.get(name) or "").strip():
+            try:
+                typed[name] = field_specs.parse(name, values[name])
+            except ValidationError as exc:
+                errors[name] = exc.messages
     if country not in ("us", "ca", "in"):
         errors["country"] = ["Choose the country whose MICR rules apply."]
     if errors:
@@ -321,10 +329,15 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         now = timezone.now()
         existing = {f.name: f for f in cheque.fields.all()}
         before, after = {}, {}
-        for name in field_specs.FIELDS:
+        for name in [*field_specs.FIELDS, *optional]:
+            keyed = (values.get(name) or "").strip()
+            if name in optional and name not in existing and not keyed:
+                continue  # not read, not keyed: not on this cheque
             field = existing.get(name) or ChequeField(cheque=cheque, name=name)
             before[name] = field.read_value
-            field.keyed_value, field.keyed_by, field.keyed_at = values[name].strip(), actor, now
+            # What a person keys is kept as written; an IFSC is kept as it is checked (capitals, the zero).
+            field.keyed_value = typed[name] if name == "ifsc" and name in typed else keyed
+            field.keyed_by, field.keyed_at = actor, now
             after[name] = field.keyed_value
             field.save()
         cheque.country = country
@@ -347,9 +360,14 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
         cheque.validations = [c.as_dict() for c in checks]
         cheque.risk_score, cheque.risk_reasons = score, reasons
         cheque.status = ChequeStatus.FLAGGED if flagged else ChequeStatus.CLEARED
-        cheque.status_reason = reasons[0]["explanation"] if flagged else "Keyed; every check passed."
+        cleared = ("Keyed; every check passed." + validation.unchecked_note(checks))[:255]
+        cheque.status_reason = reasons[0]["explanation"][:255] if flagged else cleared
+        held_ms = int((now - cheque.keying_since).total_seconds() * 1000) if cheque.keying_since else 0
         cheque.keying_by, cheque.keying_since = None, None
         cheque.save()
+        # The steps table then ends with what keying decided, not with the read's "needs keying".
+        decided = {"route": cheque.status, "reason": cheque.status_reason, "score": score, "by": actor.get_username()}
+        _record(cheque, "keyed", ChequeStep.Outcome.OK, None, max(held_ms, 0), decided)
         audit_record(actor=actor, action="cheque.key", obj=cheque, before={"read": before},
                      after={"keyed": after, "status": cheque.status, "score": score})  # fmt: skip
         if flagged:
@@ -361,7 +379,10 @@ def cheque_key(*, cheque: Cheque, actor, values: dict[str, str], country: str) -
 def _flag_later_presentments(original: Cheque) -> list[int]:
     """Once a cheque's routing, account and serial are known, copies presented after it that were read or
     keyed first (and so found no earlier twin) are the duplicates: they are flagged, naming the original.
-    The original itself is never the duplicate. Inside the caller's transaction."""
+    The original itself is never the duplicate. Inside the caller's transaction. Cases that counted
+    the cheque, or a copy of it, take its amount now that it is known."""
+    if original.amount is not None:
+        risk_engine.get().cheque_amount_known(original)
     if original.micr_key.count("|") != 2 or not all(original.micr_key.split("|")):
         return []
     later = Cheque.objects.select_for_update().filter(
@@ -401,3 +422,101 @@ def cheques_label(*, actor, cheque_ids: list[int], label: str, reason: str = "")
         changed += 1
     relabel.update(label=label, labelled_at=timezone.now())
     return changed
+
+
+# ------------------------------------------------------------------------------------ bank directory
+DIRECTORY_MAX_BYTES = 100 * 1024 * 1024  # the RBI's whole list as CSV is about 40 MB
+
+
+def bank_directory_load(*, country: str, file, actor, source: str) -> BankDirectoryLoad:
+    """Replace a country's bank directory with the entries of a file (CSV, see `directory`), all or
+    nothing: a file with a bad line raises a ValidationError naming it, and changes nothing. The load is
+    recorded (source, file name, SHA-256, entries added, changed and removed, who) and audited in the
+    same transaction."""
+    from . import directory
+
+    if country not in directory.COUNTRIES:
+        raise ValidationError({"country": ["Choose India (in) or Canada (ca)."]})
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError({"source": ["Say where the file comes from (a URL, or the list's date)."]})
+    name = Path(getattr(file, "name", "") or "directory.csv").name[:255]
+    if getattr(file, "size", None) is not None and file.size > DIRECTORY_MAX_BYTES:
+        raise ValidationError({"file": [f"{name}: the file is over {DIRECTORY_MAX_BYTES // 2**20} MB."]})
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(DIRECTORY_MAX_BYTES + 1)
+    if len(data) > DIRECTORY_MAX_BYTES:
+        raise ValidationError({"file": [f"{name}: the file is over {DIRECTORY_MAX_BYTES // 2**20} MB."]})
+    try:
+        entries = directory.read(country, data)
+    except directory.DirectoryFileError as exc:
+        raise ValidationError({"file": [f"{name}: {exc} Nothing was changed."]}) from None
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            # One load at a time per country: the current version's record is held until this one commits.
+            BankDirectoryLoad.objects.select_for_update().filter(country=country).order_by("-loaded_at", "-id").first()
+            replace = _replace_india if country == "in" else _replace_canada
+            counts, samples = replace(entries)
+            load = BankDirectoryLoad.objects.create(
+                country=country, source=source[:255], file_name=name, sha256=hashlib.sha256(data).hexdigest(),
+                rows=len(entries), **counts, loaded_by=user,
+                loaded_by_name=user.get_username() if user is not None else "system",
+            )  # fmt: skip
+            audit_record(actor=actor, action="bank_directory.load", obj=load,
+                         after={"country": country, "source": load.source, "file_name": name, "sha256": load.sha256,
+                                "rows": load.rows, **counts, **samples})  # fmt: skip
+    except IntegrityError:
+        raise ValidationError("Another load of this directory ran at the same time; nothing was changed by this one. "
+                              "Load the file again.") from None  # fmt: skip
+    return load
+
+
+def bank_directory_load_shipped(*, country: str, actor) -> BankDirectoryLoad:
+    """Load the small real excerpt shipped with ChequeCloud (apps/cheques/data) for a country."""
+    from django.core.files import File
+
+    from .directory import SHIPPED
+
+    shipped = SHIPPED[country]
+    with shipped.path.open("rb") as fh:
+        return bank_directory_load(country=country, file=File(fh, name=shipped.path.name), actor=actor,
+                                   source=shipped.source)  # fmt: skip
+
+
+_SAMPLE = 20  # keys of each kind of change named in the audit event
+
+
+def _apply(model, key: str, fields: tuple[str, ...], new: dict[str, dict]) -> tuple[dict, dict]:
+    """Make the model's rows exactly `new` (key → field values): the counts and a sample of the keys."""
+    existing = {row[0]: row[1:] for row in model.objects.values_list(key, "pk", *fields).iterator(chunk_size=5000)}
+    removed = sorted(existing.keys() - new.keys())
+    added = sorted(new.keys() - existing.keys())
+    changed = sorted(k for k in new.keys() & existing.keys() if tuple(new[k][f] for f in fields) != existing[k][1:])
+    for start in range(0, len(removed), 500):
+        model.objects.filter(pk__in=[existing[k][0] for k in removed[start : start + 500]]).delete()
+    if changed:
+        model.objects.bulk_update([model(pk=existing[k][0], **new[k]) for k in changed], list(fields), batch_size=500)
+    if added:
+        model.objects.bulk_create([model(**{key: k}, **new[k]) for k in added], batch_size=1000)
+    counts = {"added": len(added), "changed": len(changed), "removed": len(removed)}
+    samples = {f"{kind}_sample": keys[:_SAMPLE] for kind, keys in (("added", added), ("changed", changed),
+                                                                   ("removed", removed)) if keys}  # fmt: skip
+    return counts, samples
+
+
+def _replace_india(entries) -> tuple[dict, dict]:
+    from dataclasses import asdict
+
+    from .models import IndianBranch
+
+    fields = ("micr", "bank", "branch", "centre", "city", "district", "state")
+    new = {e.ifsc: {f: v for f, v in asdict(e).items() if f != "ifsc"} for e in entries}
+    return _apply(IndianBranch, "ifsc", fields, new)
+
+
+def _replace_canada(entries) -> tuple[dict, dict]:
+    from .models import CanadianInstitution
+
+    return _apply(CanadianInstitution, "number", ("name",), {e.number: {"name": e.name} for e in entries})

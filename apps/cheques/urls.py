@@ -11,4 +11,5 @@ urlpatterns = [
     path("cheques/key-next/", views.ChequeKeyNextView.as_view(), name="key_next"),
     path("cheques/<int:pk>/key/", views.ChequeKeyView.as_view(), name="key"),
     path("cheque-images/<str:token>/", views.cheque_image, name="image"),
+    path("bank-directory/", views.BankDirectoryView.as_view(), name="bank_directory"),
 ]

@@ -1,7 +1,10 @@
 """Checks on a cheque's fields, each with the points it adds to the risk score when it fails.
 
 Routing numbers by country: US ABA routing (9 digits, the 3-7-1 checksum), Canada (5-digit transit and
-3-digit institution), India CTS-2010 (9-digit sort code: city, bank, branch).
+3-digit institution), India CTS-2010 (9-digit sort code: city, bank, branch). A well-formed Canadian or
+Indian number must also be in the country's bank directory (Payments Canada's institution numbers; the
+RBI's bank-branch list), and an Indian cheque's printed IFSC must be the branch its MICR sort code names.
+With no directory loaded for the country those checks cannot pass: they are reported as not checked.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
+
+from .directory import AUTHORITY, Branch, Institution
 
 STALE_AFTER = {"us": 183, "ca": 183, "in": 92}  # days: six months, or three under CTS-2010
 
@@ -31,7 +37,28 @@ def aba_checksum_ok(routing: str) -> bool:
     return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
 
 
+class Directory(Protocol):
+    """A country's bank directory as loaded (`selectors.bank_directory`)."""
+
+    country: str
+
+    @property
+    def version(self) -> str: ...  # e.g. "the RBI bank-branch directory loaded on 2026-03-04 10:00 IST"
+
+    def branches_with_micr(self, micr: str) -> list[Branch]: ...
+
+    def branch(self, ifsc: str) -> Branch | None: ...
+
+    def institution(self, number: str) -> Institution | None: ...
+
+
+# Checks that need the bank directory: when they could not run, the cheque page and the route say why.
+DIRECTORY_CHECKS = ("routing", "ifsc")
+ROUTING_WEIGHT, IFSC_WEIGHT = 70, 60
+
+
 def routing_ok(country: str, routing: str) -> bool:
+    """Whether the routing number is well-formed for the country (the ABA checksum in the US)."""
     if country == "us":
         return aba_checksum_ok(routing)
     if country == "ca":  # transit (5) + institution (3)
@@ -41,14 +68,74 @@ def routing_ok(country: str, routing: str) -> bool:
     return False
 
 
+def _unchecked(country: str, what: str) -> str:
+    name = {"in": "India", "ca": "Canada"}[country]
+    return f"{what} could not be checked: no {AUTHORITY[country]} is loaded for {name}."
+
+
+def routing_check(country: str, routing: str, directory: Directory | None) -> Check:
+    """The routing number: well-formed for the country, and for Canada and India in its directory."""
+    if not routing:
+        return Check("routing", None, ROUTING_WEIGHT, "No routing number to check.")
+    if not routing_ok(country, routing):
+        return Check(
+            "routing", False, ROUTING_WEIGHT, f"The routing number {routing} is not valid for {country.upper()}."
+        )
+    if country == "in":
+        if directory is None:
+            return Check("routing", None, ROUTING_WEIGHT, _unchecked("in", f"The sort code {routing}"))
+        found = directory.branches_with_micr(routing)
+        if not found:
+            return Check("routing", False, ROUTING_WEIGHT,
+                         f"The sort code {routing} is not in {directory.version}.")  # fmt: skip
+        return Check("routing", True, ROUTING_WEIGHT,
+                     f"The sort code {routing} is {'; '.join(b.describe() for b in found)}.")  # fmt: skip
+    if country == "ca":
+        transit, number = routing[:5], routing[5:]
+        if directory is None:
+            return Check("routing", None, ROUTING_WEIGHT, _unchecked("ca", f"The institution number {number}"))
+        institution = directory.institution(number)
+        if institution is None:
+            return Check("routing", False, ROUTING_WEIGHT, f"The institution number {number} (transit {transit}) is "
+                                                           f"not in {directory.version}.")  # fmt: skip
+        return Check("routing", True, ROUTING_WEIGHT, f"The institution number {number} is {institution.name}.")
+    return Check("routing", True, ROUTING_WEIGHT, f"The routing number {routing} passes the ABA checksum.")
+
+
+def ifsc_check(ifsc: str, routing: str, directory: Directory | None) -> Check:
+    """An Indian cheque's printed IFSC names a branch; its MICR sort code must be the one on the MICR line."""
+    if not ifsc:
+        return Check("ifsc", None, IFSC_WEIGHT, "No IFSC was read on the cheque, so its branch was not compared "
+                                                "with the MICR sort code.")  # fmt: skip
+    if directory is None:
+        return Check("ifsc", None, IFSC_WEIGHT, _unchecked("in", f"The IFSC {ifsc}"))
+    branch = directory.branch(ifsc)
+    if branch is None:
+        return Check(
+            "ifsc", False, IFSC_WEIGHT, f"The IFSC {ifsc} printed on the cheque is not in {directory.version}."
+        )
+    if not routing:
+        return Check("ifsc", None, IFSC_WEIGHT, f"No MICR sort code to compare with the IFSC {ifsc}.")
+    if not branch.micr:
+        return Check("ifsc", None, IFSC_WEIGHT, f"The IFSC {ifsc} ({branch.describe()}) has no MICR sort code in "
+                                                f"{directory.version}, so it was not compared.")  # fmt: skip
+    if branch.micr == routing:
+        return Check("ifsc", True, IFSC_WEIGHT, f"The IFSC {ifsc} and the sort code {routing} are one branch: "
+                                                f"{branch.describe()}.")  # fmt: skip
+    others = directory.branches_with_micr(routing)
+    named = "; ".join(f"{b.describe()} (IFSC {b.ifsc})" for b in others) if others else "no branch in the directory"
+    return Check("ifsc", False, IFSC_WEIGHT, f"The IFSC {ifsc} is {branch.describe()} (sort code {branch.micr}), but "
+                                             f"the MICR line's sort code {routing} is {named}.")  # fmt: skip
+
+
 def run_checks(*, country: str, fields: dict, declared_amount: Decimal | None, today: date,
-               duplicate_of: str | None) -> list[Check]:  # fmt: skip
+               duplicate_of: str | None, directory: Directory | None = None) -> list[Check]:  # fmt: skip
     """Every validation on the cheque's current field values (keyed values win over read ones).
-    `duplicate_of` describes an earlier presentment of the same routing, account and serial."""
+    `duplicate_of` describes an earlier presentment of the same routing, account and serial; `directory`
+    is the country's bank directory (None: none is loaded)."""
     checks: list[Check] = []
     routing = fields.get("routing") or ""
-    checks.append(Check("routing", routing_ok(country, routing) if routing else None, 70,
-                        f"The routing number {routing or '(none)'} is not valid for {country.upper()}."))  # fmt: skip
+    checks.append(routing_check(country, routing, directory))
     car, lar = fields.get("amount"), fields.get("legal_amount")
     checks.append(Check("car_lar", car == lar if car is not None and lar is not None else None, 60,
                         f"The amount in figures ({car}) and in words ({lar}) disagree."))  # fmt: skip
@@ -69,7 +156,15 @@ def run_checks(*, country: str, fields: dict, declared_amount: Decimal | None, t
     checks.append(Check("declared", agree, 50, f"The depositor declared {declared_amount}; the cheque says {read}."))
     duplicate = f"Duplicate presentment: routing, account and serial match {duplicate_of}."
     checks.append(Check("duplicate", duplicate_of is None, 90, duplicate))
+    if country == "in":
+        checks.append(ifsc_check(fields.get("ifsc") or "", routing if routing_ok("in", routing) else "", directory))
     return checks
+
+
+def unchecked_note(checks: list[Check]) -> str:
+    """What a cleared cheque was not checked against the bank directory for, and why ("" if nothing)."""
+    skipped = [c.explanation for c in checks if c.passed is None and c.code in DIRECTORY_CHECKS]
+    return (" Not checked: " + " ".join(skipped)) if skipped else ""
 
 
 def risk(checks: list[Check]) -> tuple[int, list[dict]]:

@@ -13,12 +13,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.core.dispatch import WAITING_NOTE, is_waiting
+from apps.core.forms import add_service_errors
 from apps.core.views import FilteredListView, PortalPermissionMixin
 
 from . import selectors, services
 from .choices import ChequeSource, ChequeStatus
+from .fields import FIELDS
 from .filtersets import ChequeFilterSet
-from .forms import ChequeKeyForm, ChequeUploadForm
+from .forms import BankDirectoryLoadForm, ChequeKeyForm, ChequeUploadForm
+from .ports import follow_ups
 from .tasks import process_cheque
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "tif": "image/tiff"}
@@ -113,9 +116,22 @@ class ChequeDetailView(PortalPermissionMixin, View):
             else "",
             "can_retry": request.user.has_perm("cheques.retry_cheque")
             and cheque.status in (ChequeStatus.FAILED, ChequeStatus.RESCAN),
+            "follow_ups": follow_ups.get().cheque_follow_ups(request.user, [cheque.pk]).get(cheque.pk, []),
+            "validations": _validations_shown(cheque.validations),
         }
         template = "cheques/_cheque_status.html" if request.htmx else "cheques/cheque_detail.html"
         return render(request, template, context)
+
+
+def _validations_shown(validations: list[dict]) -> list[dict]:
+    """Each check with what to say about it: why it failed, or why the bank directory could not check it."""
+    from .validation import DIRECTORY_CHECKS
+
+    def said(v: dict) -> str:
+        unchecked = v.get("passed") is None and v.get("code") in DIRECTORY_CHECKS
+        return v.get("explanation", "") if v.get("passed") is False or unchecked else ""
+
+    return [{**v, "said": said(v)} for v in validations]
 
 
 class ChequeRetryView(PortalPermissionMixin, View):
@@ -145,6 +161,14 @@ class ChequeKeyNextView(PortalPermissionMixin, View):
         return redirect("cheques:key", pk=cheque.pk)
 
 
+def _read_text(read) -> str:
+    """What the readers found for one field, shown under it on the keying screen."""
+    if read is None or not read.read_value:
+        return "Not read: key it from the image."
+    confidence = "" if read.read_confidence is None else f", {read.read_confidence:.2f}"
+    return f"Read: {read.read_value} ({read.get_read_source_display()}{confidence})"
+
+
 class ChequeKeyView(PortalPermissionMixin, View):
     """The image beside the fields: confirm or correct each one; both values are kept."""
 
@@ -154,11 +178,17 @@ class ChequeKeyView(PortalPermissionMixin, View):
         read = {f.name: f for f in cheque.fields.all()}
         floor = settings.CHEQUE_MIN_CONFIDENCE
 
-        def unsure(f) -> bool:  # what the route sent to a person: missing, or read without enough confidence
-            return f is None or f.read_confidence is None or f.read_confidence < floor.get(f.read_source, 0.8)
+        def unsure(name, f) -> bool:  # what the route sent to a person: missing, or read without enough confidence
+            if f is None or f.read_confidence is None:
+                return name in FIELDS  # a country's own field (an Indian cheque's IFSC) may not be printed
+            return f.read_confidence < floor.get(f.read_source, 0.8)
 
-        rows = [(form[name], read.get(name), unsure(read.get(name))) for name in form.fields if name != "country"]
-        context = {"cheque": cheque, "form": form, "rows": rows, "front_url": selectors.image_url(cheque, "front")}
+        names = [name for name in form.fields if name != "country"]
+        form.show_reads(
+            reads={name: _read_text(read.get(name)) for name in names},
+            unsure={name for name in names if unsure(name, read.get(name))},
+        )
+        context = {"cheque": cheque, "form": form, "front_url": selectors.image_url(cheque, "front")}
         return render(request, "cheques/key.html", context, status=status)
 
     def get(self, request, pk: int):
@@ -199,3 +229,44 @@ def cheque_image(request, token: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="cheque-{cheque.pk}-{side}"'
     return response
+
+
+class BankDirectoryView(PortalPermissionMixin, View):
+    """Administration → Bank directory: each country's directory as loaded now (its counts, source and who
+    loaded it), every load before it, and for admins a form to load a refreshed file."""
+
+    permission_required = "cheques.view_bankdirectoryload"
+
+    def get(self, request, form=None, status=200):
+        from django.core.paginator import Paginator
+
+        from .directory import AUTHORITY, COUNTRIES
+
+        can_load = request.user.has_perm("cheques.add_bankdirectoryload")
+        versions = selectors.bank_directory_versions()
+        context = {
+            "versions": [{"country": COUNTRIES[c], "code": c, "authority": AUTHORITY[c], "load": versions[c]}
+                         for c in COUNTRIES],
+            "page_obj": Paginator(selectors.bank_directory_loads(), settings.PORTAL_PAGE_SIZE).get_page(
+                request.GET.get("page")),
+            "form": (form or BankDirectoryLoadForm()) if can_load else None,
+        }  # fmt: skip
+        return render(request, "cheques/bank_directory.html", context, status=status)
+
+    def post(self, request):
+        if not request.user.has_perm("cheques.add_bankdirectoryload"):
+            raise PermissionDenied
+        form = BankDirectoryLoadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                load = services.bank_directory_load(country=data["country"], file=data["file"], actor=request.user,
+                                                    source=data["source"])  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"{load.get_country_display()}: {load.rows:,} entries loaded from "
+                                          f"{load.file_name} ({load.added:,} added, {load.changed:,} changed, "
+                                          f"{load.removed:,} removed).")  # fmt: skip
+                return redirect("cheques:bank_directory")
+        return self.get(request, form=form, status=400)

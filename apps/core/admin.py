@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, FailedTask, WebhookDelivery
+from .models import AuditEvent, ExchangeRate, FailedTask, WebhookDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +48,12 @@ class FailedTaskAdmin(ReadOnlyAdmin):
     list_display = ["failed_at", "task_name", "task_id", "exception", "retried_at"]
     list_filter = ["task_name"]
     search_fields = ["task_id", "task_name", "exception"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ReadOnlyAdmin):
+    """Rates are entered under Administration → Exchange rates, where every change is audited."""
+
+    list_display = ("valid_on", "base", "currency", "per_base", "source", "created_by")
+    list_filter = ("currency", "base")
+    date_hierarchy = "valid_on"

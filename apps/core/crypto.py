@@ -39,6 +39,18 @@ def decrypt(token: str) -> str:
         raise ValueError("A field could not be decrypted with any configured key.") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file's bytes as a Fernet token (for documents kept encrypted at rest)."""
+    return _fernet(_keys()).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet(_keys()).decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("A file could not be decrypted with any configured key.") from exc
+
+
 def blind_index(value: str) -> str:
     normalised = "".join(value.split()).upper()
     return hmac.new(settings.BLIND_INDEX_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()

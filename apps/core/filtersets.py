@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .bounds import check_day, check_moment, number_validators
+from .days import DayFilter
 from .models import AuditEvent
 
 
@@ -46,11 +47,12 @@ def _without_empty(data):
 
 
 class DayRangeMixin(BoundedFilterSet):
-    """`since` / `until`: whole days in the bank's time zone, both inclusive (an indexed range)."""
+    """`since` / `until`: whole days in the bank's time zone, both inclusive (an indexed range). A day is
+    typed as YYYY-MM-DD or in the bank's own order (`apps.core.days`), in the portal and the API alike."""
 
     date_field = "created_at"
-    since = django_filters.DateFilter(method="on_or_after_day", label="From (day)")
-    until = django_filters.DateFilter(method="on_or_before_day", label="Until (day, inclusive)")
+    since = DayFilter(method="on_or_after_day", label="From (day)")
+    until = DayFilter(method="on_or_before_day", label="Until (day, inclusive)")
 
     @staticmethod
     def _day_start(day):

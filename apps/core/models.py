@@ -177,3 +177,31 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)!r} ({'sent' if self.sent_at else 'pending'})"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of the bank's currency (`base`) bought of `currency` on `valid_on`: the rate every
+    conversion of that day uses (the latest on or before the day). Admins keep them under
+    Administration → Exchange rates, one by one or from a rates file; every change is audited."""
+
+    base = models.CharField(max_length=3, help_text="The bank's currency when the rate was entered.")
+    currency = models.CharField(max_length=3)
+    valid_on = models.DateField()
+    per_base = models.DecimalField(max_digits=24, decimal_places=10, help_text="Units of `currency` per one `base`.")
+    source = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-valid_on", "currency"]
+        default_permissions = ("view", "add")
+        constraints = [
+            models.UniqueConstraint(fields=["base", "currency", "valid_on"], name="exchange_rate_once_a_day"),
+            models.CheckConstraint(condition=models.Q(per_base__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("currency")), name="exchange_rate_two_currencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.per_base.normalize():f} {self.currency} on {self.valid_on}"

@@ -32,11 +32,22 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a higher app made of a lower app's record (an alert, a case), as the lower app's page shows
+    it: a label, where it opens, and a short note (its state)."""
+
+    label: str
+    url: str
+    note: str = ""
 
 
 class PortNotConnected(ImproperlyConfigured):

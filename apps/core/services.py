@@ -124,3 +124,81 @@ def failed_task_retry(*, failed: FailedTask, actor) -> FailedTask:
 
         transaction.on_commit(lambda: publish_after_commit(current_app, message))
     return failed
+
+
+# ------------------------------------------------------------------------------------ exchange rates
+def exchange_rate_set(*, actor, currency: str, per_base, valid_on, source: str = ""):
+    """One day's rate of a currency against the bank's currency, entered by hand (a second entry for
+    the same day replaces the first; both are in the audit trail)."""
+    from decimal import Decimal
+
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from . import rates
+    from .models import ExchangeRate
+    from .money import currency_check
+
+    base = settings.BANK_CURRENCY
+    currency = currency_check(currency)
+    if currency == base:
+        raise ValidationError({"currency": [f"{base} is the bank's own currency: its rate is always 1."]})
+    per_base = Decimal(per_base)
+    if not per_base.is_finite() or per_base <= 0:
+        raise ValidationError({"per_base": ["A rate must be a positive number."]})
+    per_base = per_base.quantize(rates.PLACES)
+    with transaction.atomic():
+        old = ExchangeRate.objects.select_for_update().filter(base=base, currency=currency, valid_on=valid_on).first()
+        before = {"per_base": str(old.per_base), "source": old.source} if old else None
+        rate, _ = ExchangeRate.objects.update_or_create(
+            base=base, currency=currency, valid_on=valid_on,
+            defaults={"per_base": per_base, "source": source[:200], "created_by": actor},
+        )  # fmt: skip
+        audit_record(actor=actor, action="exchange_rate.set", obj=rate, before=before,
+                     after={"per_base": str(per_base), "source": rate.source})  # fmt: skip
+        transaction.on_commit(rates.forget)
+    return rate
+
+
+def exchange_rates_load(*, actor, data: bytes, source: str, file_name: str = "") -> dict:
+    """Every rate of a rates file (see `rates.parse_rates_file`), turned into rates against the bank's
+    currency and stored all or nothing; the counts added and changed are returned and audited. A file
+    that cannot be read changes nothing and says which line is wrong (RatesFileError)."""
+    import hashlib
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from . import rates
+    from .models import ExchangeRate
+
+    base = settings.BANK_CURRENCY
+    quotes = rates.parse_rates_file(data)
+    wanted, skipped = rates.in_base(quotes, base)
+    if not wanted:
+        raise rates.RatesFileError(f"No rate in the file can be turned into a rate against {base}: {skipped[0]}.")
+    days = {day for day, _, _ in wanted}
+    with transaction.atomic():
+        stored = {(r.valid_on, r.currency): r for r in ExchangeRate.objects.select_for_update()
+                  .filter(base=base, valid_on__in=days)}  # fmt: skip
+        new, changed = [], []
+        for day, code, value in wanted:
+            old = stored.get((day, code))
+            if old is None:
+                new.append(ExchangeRate(base=base, currency=code, valid_on=day, per_base=value,
+                                        source=source[:200], created_by=actor))  # fmt: skip
+            elif old.per_base != value:
+                old.per_base, old.source, old.created_by = value, source[:200], actor
+                changed.append(old)
+        ExchangeRate.objects.bulk_create(new, batch_size=1000)
+        ExchangeRate.objects.bulk_update(changed, ["per_base", "source", "created_by"], batch_size=1000)
+        summary = {
+            "file": file_name, "sha256": hashlib.sha256(data).hexdigest(), "source": source,
+            "days": len(days), "first_day": str(min(days)), "last_day": str(max(days)),
+            "added": len(new), "changed": len(changed), "unchanged": len(wanted) - len(new) - len(changed),
+            "skipped": skipped[:20],
+        }  # fmt: skip
+        audit_record(actor=actor, action="exchange_rates.load", after=summary)
+        transaction.on_commit(rates.forget)
+    return summary

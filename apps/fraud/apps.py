@@ -18,13 +18,18 @@ class FraudConfig(AppConfig):
     label = "fraud"
 
     def ready(self) -> None:
+        from apps.cheques.ports import follow_ups as cheque_follow_ups
         from apps.cheques.ports import risk_engine as cheque_risk_engine
+        from apps.transactions.ports import follow_ups as transaction_follow_ups
         from apps.transactions.ports import risk_engine as transaction_risk_engine
 
-        from .providers import ChequeRiskEngine, TransactionRiskEngine
+        from .providers import ChequeRiskEngine, FollowUps, TransactionRiskEngine
 
         # The ledger, ingestion and the cheque pipeline call the risk engine through their ports.
         transaction_risk_engine.connect(TransactionRiskEngine())
         cheque_risk_engine.connect(ChequeRiskEngine())
+        # Their pages show what became of a transaction or a cheque: its alert and its case.
+        transaction_follow_ups.connect(FollowUps())
+        cheque_follow_ups.connect(FollowUps())
         # The shipped rules come back after a database flush (as the roles do), never over staff's versions.
         post_migrate.connect(_ensure_default_rules, dispatch_uid="fraud_default_rules")

@@ -48,6 +48,7 @@ PRIORITY_RANK = {p: i for i, p in enumerate(CasePriority.values)}
 class CaseKind(models.TextChoices):
     TRANSACTION = "transaction", "Transaction"
     CHEQUE = "cheque", "Cheque"
+    COMPLIANCE = "compliance", "Compliance (AML)"
     MANUAL = "manual", "Opened by hand"
 
 

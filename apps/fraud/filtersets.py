@@ -15,7 +15,12 @@ class AlertFilterSet(DayRangeMixin, BoundedFilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     status = django_filters.ChoiceFilter(choices=AlertStatus.choices)
     subject = django_filters.CharFilter()
+    subject_prefix = django_filters.CharFilter(field_name="subject", lookup_expr="startswith",
+                                               label="Subject starts with (aml: compliance alerts)")  # fmt: skip
     min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    transaction = django_filters.NumberFilter(field_name="transaction_id", label="Transaction (id)")
+    cheque = django_filters.NumberFilter(field_name="cheque_id", label="Cheque (id)")
+    external_id = django_filters.CharFilter(field_name="transaction__external_id", label="Transaction id")
 
     class Meta:
         model = Alert
@@ -30,8 +35,8 @@ class RuleFilterSet(BoundedFilterSet):
         fields = ["status", "code"]
 
 
-class CaseFilterSet(BoundedFilterSet):
-    """Shared by the queue page and /api/v1/cases/."""
+class CaseFilterSet(DayRangeMixin, BoundedFilterSet):
+    """Shared by the queue page and /api/v1/cases/. `since` / `until`: the days a case was opened."""
 
     q = django_filters.CharFilter(method="search", label="Search")
     # distinct=False: no join multiplies rows here, and DISTINCT would make MariaDB sort every case.

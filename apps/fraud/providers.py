@@ -57,3 +57,19 @@ class ChequeRiskEngine:
 
     def cheque_flag(self, cheque, score: int, reasons: list[dict]) -> None:
         services.cheque_flag(cheque=cheque, score=score, reasons=reasons)
+
+    def cheque_amount_known(self, cheque) -> None:
+        from .cases.services import cases_amount_refresh
+
+        cases_amount_refresh(cheque=cheque)
+
+
+class FollowUps:
+    """`apps.transactions.ports.FollowUps` and `apps.cheques.ports.FollowUps`: the alert and case of a
+    transaction or cheque, for its page."""
+
+    def transaction_follow_ups(self, user, ids: list[int]) -> dict:
+        return selectors.follow_ups(user, "transaction_id", ids)
+
+    def cheque_follow_ups(self, user, ids: list[int]) -> dict:
+        return selectors.follow_ups(user, "cheque_id", ids)

@@ -76,8 +76,9 @@ def _event(row: dict[str, Any]) -> Event:
 
 def current_of(txn) -> Current:
     return Current(
-        txn.occurred_at, txn.amount, txn.currency, txn.kind, txn.description, txn.location, txn.payee, txn.terminal_id
-    )
+        txn.occurred_at, txn.amount, txn.currency, txn.kind, txn.description, txn.location, txn.payee, txn.terminal_id,
+        txn.channel, txn.country, txn.counterparty_country,
+    )  # fmt: skip
 
 
 def features_from_db(txn) -> Columns:
@@ -254,7 +255,36 @@ def iter_feature_batches(transactions: QuerySet, chunk: int = 5000) -> Iterator[
 
 
 def alert_list() -> QuerySet[Alert]:
-    return Alert.objects.select_related("transaction", "cheque")
+    return Alert.objects.select_related("transaction", "cheque", "case")
+
+
+def follow_ups(user, field: str, ids: list[int]) -> dict[int, list]:
+    """The alert and the case of each transaction (`field` "transaction_id") or cheque ("cheque_id"),
+    as links, for `user`: the alert when they may read alerts, the case when they may open it."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from apps.core.ports import Link
+
+    from .cases.selectors import visible_cases
+
+    if not ids or (not user.has_perm("fraud.view_alert") and not user.has_perm("fraud.view_case")):
+        return {}
+    alerts = list(Alert.objects.filter(**{f"{field}__in": ids}).select_related("case"))
+    open_cases = set(visible_cases(user).filter(pk__in={a.case_id for a in alerts if a.case_id}).values_list(
+        "pk", flat=True))  # fmt: skip
+    out: dict[int, list] = {}
+    for alert in alerts:
+        links = out.setdefault(getattr(alert, field), [])
+        if user.has_perm("fraud.view_alert"):
+            query = urlencode({field.removesuffix("_id"): getattr(alert, field)})
+            links.append(Link(f"{alert.get_severity_display()} alert, score {alert.score}",
+                              f"{reverse('fraud:alerts')}?{query}", alert.get_status_display()))  # fmt: skip
+        if alert.case_id in open_cases:
+            case = alert.case
+            links.append(Link(f"{case.reference} · {case.title}", reverse("fraud:case_detail", args=[case.pk]),
+                              case.get_status_display()))  # fmt: skip
+    return out
 
 
 def rule_list() -> QuerySet[Rule]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -109,11 +109,16 @@ class Incoming:
     external_id: list[str]
     label: list[str]
     labelled_at: list[datetime | None]
+    file_id: int | None = None
+    aml: dict[str, list[str]] = field(default_factory=dict)  # `apps.transactions.aml.FIELDS`: a value a row
 
     @classmethod
     def of(cls, txns: list, tz) -> Incoming:
+        from apps.transactions.aml import FIELDS
+
         return cls(Batch.of(txns, tz), txns[0].source if txns else "", [t.external_id for t in txns],
-                   [t.label for t in txns], [t.labelled_at for t in txns])  # fmt: skip
+                   [t.label for t in txns], [t.labelled_at for t in txns],
+                   aml={name: [getattr(t, name) or "" for t in txns] for name in FIELDS})  # fmt: skip
 
     @classmethod
     def of_rows(cls, rows, tz) -> Incoming:
@@ -122,10 +127,14 @@ class Incoming:
 
         fraud_at = [micros(at) if label == Label.FRAUD and at else NEVER
                     for label, at in zip(rows.label, rows.labelled_at, strict=True)]  # fmt: skip
+        from apps.transactions.aml import FIELDS
+
+        aml = {name: rows.column(name) for name in FIELDS}
         batch = Batch(rows.t, None, rows.currency, rows.kind, rows.description, rows.location, rows.payee,
-                      rows.terminal_id, rows.customer_ref, np.array(fraud_at, dtype=np.int64), rows.cents)  # fmt: skip
+                      rows.terminal_id, rows.customer_ref, np.array(fraud_at, dtype=np.int64), rows.cents,
+                      aml["channel"], aml["country"], aml["counterparty_country"])  # fmt: skip
         batch.clock(tz)
-        return cls(batch, rows.source, rows.external_id, rows.label, rows.labelled_at)
+        return cls(batch, rows.source, rows.external_id, rows.label, rows.labelled_at, rows.file_id, aml)
 
     def instance(self, i: int):
         """Row `i` as an unsaved Transaction (the rows that raise an alert need one)."""
@@ -136,7 +145,8 @@ class Incoming:
             source=self.source, kind=b.kind[i], external_id=self.external_id[i], customer_ref=b.customer_ref[i],
             terminal_id=b.terminal_id[i], payee=b.payee[i], amount=b.amount[i], currency=b.currency[i],
             occurred_at=from_micros(int(b.t[i])), location=b.location[i], description=b.description[i],
-            label=self.label[i], labelled_at=self.labelled_at[i],
+            label=self.label[i], labelled_at=self.labelled_at[i], file_id=self.file_id,
+            **{name: values[i] for name, values in self.aml.items()},
         )  # fmt: skip
 
 
@@ -199,9 +209,28 @@ def incoming_prepare(incoming: Incoming, verdicts: Verdicts) -> Storable:
         "rule_set_version": verdicts.rule_set_version, "label": pick(incoming.label),
         "labelled_at": [stored[v] if v in stored else stored.setdefault(v, db_datetime(v))
                         for v in pick(incoming.labelled_at)],
-        "created_at": db_datetime(now),
+        "created_at": db_datetime(now), "file_id": incoming.file_id,
+        **_aml_columns(incoming.aml, pick),
     })  # fmt: skip
     return Storable(len(batch), verdicts, alerting, txns, insert)
+
+
+def _aml_columns(aml: dict[str, list[str]], pick) -> dict[str, Any]:
+    """The AML columns of the rows without an alert, for their INSERT, the account encrypted as its field
+    stores it. A column blank in every row (a file without it) is left to the database's default (blank),
+    so such a file's INSERT is as narrow as before."""
+    from apps.transactions.models import Transaction
+
+    columns: dict[str, Any] = {}
+    for name, values in aml.items():
+        if not any(values):
+            continue
+        if name == "counterparty_account":
+            encrypted = Transaction._meta.get_field(name)
+            columns[name] = [encrypted.get_prep_value(v) for v in pick(values)]
+        else:
+            columns[name] = pick(values)
+    return columns
 
 
 def incoming_store(storable: Storable) -> tuple[int, list[Alert]]:

@@ -61,3 +61,20 @@ class Decision(models.TextChoices):
 class Label(models.TextChoices):
     FRAUD = "fraud", "Fraud"
     LEGITIMATE = "legitimate", "Legitimate"
+
+
+class Channel(models.TextChoices):
+    """How the money moved (blank: not known)."""
+
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    TRANSFER = "transfer", "Transfer"
+    CHEQUE = "cheque", "Cheque"
+    WIRE = "wire", "Wire"
+
+
+class Direction(models.TextChoices):
+    """Seen from the customer: money reaching them (a credit) or leaving them (a debit); blank: not known."""
+
+    IN = "in", "In (credit)"
+    OUT = "out", "Out (debit)"

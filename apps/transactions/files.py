@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import numpy as np
@@ -31,10 +31,11 @@ from django.utils import timezone
 from apps.core.dispatch import dispatch_on_commit
 from apps.core.services import audit_record
 
+from . import aml
 from .choices import Source
 from .formats import Layout, layout_for, missing_columns, parse_rows
 from .models import Transaction, TransactionFile, TransactionFileError
-from .ports import NewRows, ScoredRows, risk_engine
+from .ports import NewRows, ScoredRows, monitoring, risk_engine
 
 CHUNK_ROWS = 20000
 Progress = Callable[[TransactionFile], None]
@@ -332,6 +333,9 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     return record
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass
 class _Prepared:
     """A chunk read, checked and scored: everything its one transaction will write."""
@@ -340,6 +344,8 @@ class _Prepared:
     external_ids: list[str]
     rejected: list[TransactionFileError]
     rows: int
+    customers: list[str]  # whose rows were stored, and their span (µs since the epoch): for AML monitoring
+    span: tuple[int, int] | None
 
 
 def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], history, in_flight: set[str]) -> _Prepared:
@@ -369,7 +375,8 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], histo
         Source.FILE, np.array(columns["t"], dtype=np.int64), np.array(columns["cents"], dtype=np.int64),
         columns["currency"], columns["kind"], columns["description"], columns["location"], columns["payee"],
         columns["terminal_id"], columns["customer_ref"], columns["external_id"], columns["label"],
-        [now if label else None for label in columns["label"]],
+        [now if label else None for label in columns["label"]], record.pk,
+        **{name: columns[name] for name in aml.FIELDS},
     )  # fmt: skip
     scored = risk_engine.get().score_rows(new, history)
     # The checkpoint after this chunk, counted here so that the write needs nothing back.
@@ -377,13 +384,18 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], histo
     record.rows_stored += scored.rows
     record.rows_rejected += len(rejected)
     record.alerts_raised += scored.alerts
-    return _Prepared(scored, new.external_id, rejected, len(chunk))
+    customers = sorted(set(new.customer_ref) - {""})
+    span = (int(new.t.min()), int(new.t.max())) if customers else None
+    return _Prepared(scored, new.external_id, rejected, len(chunk), customers, span)
 
 
 def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]) -> None:
     """A chunk's rows, alerts, rejected rows and the file's checkpoint, in one database transaction."""
     with transaction.atomic():
         risk_engine.get().store_rows(prepared.scored)
+        if prepared.span is not None:
+            first, last = (_EPOCH + timedelta(microseconds=us) for us in prepared.span)
+            monitoring.get().transactions_stored(prepared.customers, first, last)
         TransactionFileError.objects.bulk_create(sorted(prepared.rejected, key=lambda e: e.row_number))
         TransactionFile.objects.filter(pk=record_id).update(**checkpoint)
 

@@ -2,7 +2,7 @@ import django_filters
 
 from apps.core.filtersets import BoundedFilterSet, DayRangeMixin
 
-from .choices import Decision, Source, TransactionKind
+from .choices import Channel, Decision, Source, TransactionKind
 from .models import Customer, Transaction
 
 
@@ -13,6 +13,10 @@ class TransactionFilterSet(DayRangeMixin, BoundedFilterSet):
     decision = django_filters.MultipleChoiceFilter(choices=Decision.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     kind = django_filters.ChoiceFilter(choices=TransactionKind.choices)
+    currency = django_filters.CharFilter(method="in_currency", label="Currency")
+    file = django_filters.NumberFilter(field_name="file_id", label="File (id)")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    country = django_filters.CharFilter(method="in_country", label="Country (ISO 3166-1 alpha-2)")
     customer_ref = django_filters.CharFilter()
     external_id = django_filters.CharFilter()
     terminal_id = django_filters.CharFilter()
@@ -24,6 +28,12 @@ class TransactionFilterSet(DayRangeMixin, BoundedFilterSet):
     class Meta:
         model = Transaction
         fields = ["decision", "source", "kind", "customer_ref", "external_id", "terminal_id", "label"]
+
+    def in_currency(self, queryset, name, value):
+        return queryset.filter(currency=value.strip().upper())
+
+    def in_country(self, queryset, name, value):
+        return queryset.filter(country=value.strip().upper())
 
 
 class CustomerFilterSet(BoundedFilterSet):

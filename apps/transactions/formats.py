@@ -16,10 +16,11 @@ from django.utils.dateparse import parse_datetime
 from apps.core.bounds import EARLIEST, LATEST, MOMENT_ERROR, check_moment
 from apps.core.money import AMOUNT_MAX, AMOUNT_MAX_CENTS, AMOUNT_MIN, currencies
 
-from .choices import Label, TransactionKind
+from . import aml
+from .choices import Channel, Label, TransactionKind
 
 FIELDS = ("external_id", "customer_ref", "terminal_id", "payee", "amount", "currency", "occurred_at", "location",
-          "description", "kind")  # fmt: skip
+          "description", "kind", *aml.FIELDS)  # fmt: skip
 REQUIRED = ("amount", "occurred_at")
 
 
@@ -29,6 +30,7 @@ class Layout:
     columns: dict[str, str]  # field → CSV column
     kind: str
     description: str
+    channel: str = ""  # of every row, unless a mapped column names it
 
 
 BUILT_IN: dict[str, Layout] = {
@@ -56,6 +58,7 @@ BUILT_IN: dict[str, Layout] = {
         },
         TransactionKind.PAYMENT,
         "Card payments: transaction_id, timestamp, customer_id, terminal_id, amount (+ optional label)",
+        Channel.CARD.value,
     ),
 }
 
@@ -117,7 +120,7 @@ def _parse_time(text: str) -> datetime:
 def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tuple[dict | None, dict[str, str]]:
     """A validated row for `transaction_ingest`-style storage, or the errors by column."""
     errors: dict[str, str] = {}
-    data: dict = {"kind": layout.kind}
+    data: dict = {"kind": layout.kind, "channel": layout.channel, "counterparty_country": "", "country": ""}
     for field, column in layout.columns.items():
         value = (row.get(column) or "").strip()
         if field == "amount":
@@ -150,9 +153,15 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
             if value and value.upper() not in currencies():
                 errors[column] = f"{value!r} is not an ISO 4217 currency code in use"
             data["currency"] = value.upper() or settings.BANK_CURRENCY
+        elif field in ("channel", *aml.COUNTRY_FIELDS):
+            try:
+                data[field] = (aml.channel_check if field == "channel" else aml.country_check)(value) or data[field]
+            except ValueError as exc:
+                errors[column] = str(exc)
+        elif field == "direction":
+            data["direction"] = value
         else:
-            limit = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100,
-                     "description": 255}[field]  # fmt: skip
+            limit = _LIMITS[field]
             if len(value) > limit:
                 errors[column] = f"longer than {limit} characters"
             data[field] = value
@@ -164,13 +173,19 @@ def parse_row(layout: Layout, row: dict[str, str], label_column: str = "") -> tu
             data["label"] = Label.LEGITIMATE
         elif raw:
             errors[label_column] = f"{raw!r} is not a label (fraud/legitimate, 1/0)"
+    if "kind" not in errors:  # a direction is checked against the row's kind
+        try:
+            data["direction"] = aml.direction_of(data["kind"], data.get("direction", ""))
+        except ValueError as exc:
+            errors[layout.columns["direction"]] = str(exc)
     return (None, errors) if errors else (data, {})
 
 
-_LIMITS = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100, "description": 255}
+_LIMITS = {"external_id": 100, "customer_ref": 64, "terminal_id": 64, "payee": 200, "location": 100, "description": 255,
+           **aml.LIMITS}  # fmt: skip
 _CENT = Decimal("0.01")
 COLUMNS = ("external_id", "customer_ref", "terminal_id", "payee", "location", "description", "cents", "t",
-           "currency", "kind", "label")  # fmt: skip
+           "currency", "kind", "label", *aml.FIELDS)  # fmt: skip
 _PLAIN_AMOUNTS = re.compile(r"(?:[0-9]{1,13}(?:\.[0-9]{1,2})?\n)*")  # up to 13 digits, 2 decimals, one a line
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIRST_US = (EARLIEST.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
@@ -332,6 +347,7 @@ def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[li
         fast["currency"] = [v.upper() or settings.BANK_CURRENCY for v in column(layout.columns["currency"])]
         for k, v in enumerate(fast["currency"]):
             bad[k] |= v not in known
+    _aml_columns(layout, column, fast, n, bad)
     fast["label"] = [""] * n
     if label_column:  # a label column holds a few distinct values: each is read once
         labels = column(label_column)
@@ -345,6 +361,33 @@ def parse_rows(layout: Layout, header: list[str], first_line: int, rows: list[li
     if n == len(rows) and not any(bad):
         return fast, list(range(first_line, first_line + n)), []
     return _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad)
+
+
+def _checked(check, values: list, default: str, bad: bytearray) -> list[str]:
+    """`check` applied to each value (a column holds a few distinct ones: each is checked once); a blank
+    result is `default`, and a value it refuses marks its row bad."""
+    distinct = list(set(values))
+    named = dict(zip(distinct, _each(check, distinct, bytearray(len(distinct))), strict=True))
+    if None in named.values():
+        for k, v in enumerate(values):
+            bad[k] |= named[v] is None
+    return [named[v] or default for v in values]
+
+
+def _aml_columns(layout: Layout, column, fast: dict[str, list], n: int, bad: bytearray) -> None:
+    """The channel, direction and countries (`aml`) of the rows, checked as `parse_row` checks them; the
+    counterparty's name and account are text columns with the others."""
+    fast["channel"] = [layout.channel] * n
+    if "channel" in layout.columns:
+        fast["channel"] = _checked(aml.channel_check, column(layout.columns["channel"]), layout.channel, bad)
+    for f in aml.COUNTRY_FIELDS:
+        fast[f] = _checked(aml.country_check, column(layout.columns[f]), "", bad) if f in layout.columns else [""] * n
+    if "direction" not in layout.columns and "kind" not in layout.columns:
+        fast["direction"] = [aml.KIND_DIRECTION.get(layout.kind, "")] * n
+        return
+    given = column(layout.columns["direction"]) if "direction" in layout.columns else [""] * n
+    pairs = list(zip(fast["kind"], given, strict=True))
+    fast["direction"] = _checked(lambda pair: aml.direction_of(*pair), pairs, "", bad)
 
 
 def _with_slow_rows(layout, header, first_line, rows, label_column, fast, bad):

@@ -10,10 +10,13 @@ from apps.core.crypto import mask
 from apps.core.fields import EncryptedTextField, unless_blank
 from apps.core.money import BALANCE_MAX, MONEY_COLUMN, amount_check, amount_validators
 
+from .aml import validate_country
 from .choices import (
     AccountStatus,
     AccountType,
+    Channel,
     Decision,
+    Direction,
     JournalKind,
     KYCStatus,
     Label,
@@ -23,6 +26,7 @@ from .choices import (
 )
 
 MONEY = MONEY_COLUMN
+_BLANK = {"default": "", "db_default": ""}
 
 
 class Customer(models.Model):
@@ -148,9 +152,26 @@ class Transaction(models.Model):
     occurred_at = models.DateTimeField()
     location = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=255, blank=True)
+    # What AML scenarios read (`aml`); blank: not known. The database's own default is blank too, so a
+    # writer that names none of them (one deployed before them) still stores its rows.
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True, **_BLANK)
+    direction = models.CharField(
+        max_length=3, choices=Direction.choices, blank=True, **_BLANK,
+        help_text="Seen from the customer: money reaching them (in) or leaving them (out).",
+    )  # fmt: skip
+    counterparty = models.CharField(max_length=200, blank=True, **_BLANK, help_text="The other party's name.")
+    counterparty_account = EncryptedTextField(null=True, blank=True, help_text="The other party's account (up to 64).")
+    counterparty_country = models.CharField(max_length=2, blank=True, validators=[validate_country], **_BLANK,
+                                            help_text="The other party's country, ISO 3166-1 alpha-2.")  # fmt: skip
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country], **_BLANK,
+                               help_text="Where it took place, ISO 3166-1 alpha-2.")  # fmt: skip
     journal = models.OneToOneField(
         JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="transaction"
     )
+    file = models.ForeignKey(
+        "TransactionFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions",
+        help_text="The uploaded file it came in.",
+    )  # fmt: skip
     # Scoring
     score = models.PositiveSmallIntegerField(default=0)
     decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.APPROVE, db_index=True)
@@ -174,6 +195,10 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.external_id or self.pk})"
+
+    @property
+    def counterparty_account_masked(self) -> str:
+        return mask(self.counterparty_account or "")
 
 
 class TransactionFile(models.Model):

@@ -7,13 +7,13 @@ CSV files and the simulator all go through `risk_engine`, which the fraud app co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
 
-from apps.core.ports import Port
+from apps.core.ports import Link, Port
 
 
 @dataclass
@@ -35,9 +35,21 @@ class NewRows:
     external_id: list[str]
     label: list[str]
     labelled_at: list[datetime | None]
+    file_id: int | None = None  # the uploaded file the rows came in
+    # What AML scenarios read (`apps.transactions.aml.FIELDS`), one value a row; an empty list: blank for every row.
+    channel: list[str] = field(default_factory=list)
+    direction: list[str] = field(default_factory=list)
+    counterparty: list[str] = field(default_factory=list)
+    counterparty_account: list[str] = field(default_factory=list)
+    counterparty_country: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.t)
+
+    def column(self, name: str) -> list[str]:
+        """One of the AML columns, a value a row ('' where not known)."""
+        return getattr(self, name) or [""] * len(self)
 
 
 class ScoredRows(Protocol):
@@ -72,3 +84,21 @@ class RiskEngine(Protocol):
 
 
 risk_engine: Port[RiskEngine] = Port("transactions.risk_engine", RiskEngine, provider="apps.fraud")
+
+
+class FollowUps(Protocol):
+    def transaction_follow_ups(self, user, ids: list[int]) -> dict[int, list[Link]]:
+        """What became of each transaction above this app (its alert, its case), only what `user` may
+        open; transactions nothing became of are left out."""
+
+
+follow_ups: Port[FollowUps] = Port("transactions.follow_ups", FollowUps, provider="apps.fraud")
+
+
+class Monitoring(Protocol):
+    def transactions_stored(self, customers: list[str], start: datetime, end: datetime) -> None:
+        """New transactions of these customers, dated from `start` to `end` (both included), were stored
+        in the current database transaction: look at them for patterns once it commits."""
+
+
+monitoring: Port[Monitoring] = Port("transactions.monitoring", Monitoring, provider="apps.compliance")

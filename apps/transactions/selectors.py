@@ -26,8 +26,11 @@ def transaction_list() -> QuerySet[Transaction]:
 
 
 def transactions_between(start: datetime, end: datetime, *, history: timedelta = timedelta(0)) -> QuerySet[Transaction]:
-    """Transactions in [start, end), and those in the `history` before it (so features have history)."""
-    return Transaction.objects.filter(occurred_at__gte=start - history, occurred_at__lt=end)
+    """Transactions in [start, end), and those in the `history` before it (so features have history).
+    The counterparty's account is left unread (back-tests and training never use it; each costs a decryption)."""
+    return Transaction.objects.filter(occurred_at__gte=start - history, occurred_at__lt=end).defer(
+        "counterparty_account"
+    )
 
 
 def transaction_file_list() -> QuerySet[TransactionFile]:

@@ -20,9 +20,21 @@ from apps.core.db import CompiledQuery, retry_on_deadlock
 from apps.core.money import BALANCE_MAX, amount_parse
 from apps.core.services import audit_record
 
-from .choices import AccountStatus, AccountType, Decision, JournalKind, KYCStatus, Source, TransactionKind
+from . import aml
+from .choices import (
+    AccountStatus,
+    AccountType,
+    Channel,
+    Decision,
+    Direction,
+    JournalKind,
+    KYCStatus,
+    RiskRating,
+    Source,
+    TransactionKind,
+)
 from .models import BankAccount, Customer, JournalEntry, Posting, Transaction
-from .ports import risk_engine
+from .ports import monitoring, risk_engine
 
 CENT = Decimal("0.01")
 
@@ -30,6 +42,14 @@ CENT = Decimal("0.01")
 def money(value: Any, field: str = "amount") -> Decimal:
     """An amount in money's one range (`apps.core.money`), or a ValidationError naming `field`."""
     return amount_parse(value, field)
+
+
+def _checked(field: str, check, value: str) -> str:
+    """`value` through one of `aml`'s checks, or a ValidationError naming `field`."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ValidationError({field: [f"{str(exc)[0].upper()}{str(exc)[1:]}."]}) from None
 
 
 # ------------------------------------------------------------------------------ customers, accounts
@@ -45,6 +65,28 @@ def customer_create(
             kyc_status=kyc_status, kyc_review_date=kyc_review_date, risk_rating=risk_rating,
         )  # fmt: skip
         audit_record(actor=actor, action="customer.create", obj=customer, after={"external_id": external_id})
+    return customer
+
+
+def customer_kyc_set(*, actor, customer: Customer, risk_rating: str, review_date: date | None, status: str) -> Customer:
+    """The customer's KYC summary (rating, next review day, status) as the KYC record above sets it.
+    Audited, and written only when something changes."""
+    if risk_rating not in RiskRating.values:
+        raise ValidationError({"risk_rating": [f"Unknown risk rating {risk_rating!r}."]})
+    if status not in KYCStatus.values:
+        raise ValidationError({"kyc_status": [f"Unknown KYC status {status!r}."]})
+    fields = ["risk_rating", "kyc_review_date", "kyc_status"]
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before = {f: getattr(customer, f) for f in fields}
+        after = {"risk_rating": risk_rating, "kyc_review_date": review_date, "kyc_status": status}
+        if before == after:
+            return customer
+        customer.risk_rating, customer.kyc_review_date, customer.kyc_status = risk_rating, review_date, status
+        customer.save(update_fields=fields)
+        audit_record(actor=actor, action="customer.kyc_set", obj=customer,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})  # fmt: skip
     return customer
 
 
@@ -90,8 +132,10 @@ def internal_account(currency: str, purpose: str = "VAULT") -> BankAccount:
 @retry_on_deadlock
 def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kind: str, amount: Decimal,
           reference: str, description: str, customer_account: BankAccount, payee: str = "",
-          location: str = "", occurred_at: datetime | None = None) -> Transaction:  # fmt: skip
+          location: str = "", occurred_at: datetime | None = None, channel: str = "", direction: str = "",
+          counterparty: BankAccount | None = None) -> Transaction:  # fmt: skip
     assert sum(a for _, a in lines) == 0, "postings must balance"
+    channel, direction = _checked("channel", aml.channel_check, channel), aml.direction_of(txn_kind, direction)
     currency = customer_account.currency
     with transaction.atomic():
         ids = sorted({acc.pk for acc, _ in lines})
@@ -107,10 +151,11 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
             source=Source.LEDGER, kind=txn_kind, customer=customer, account=customer_account,
             customer_ref=customer.external_id if customer else "", amount=amount, currency=currency,
             occurred_at=occurred_at or timezone.now(), description=description, payee=payee, location=location,
-            external_id=reference,
+            external_id=reference, channel=channel, direction=direction, **_counterparty(counterparty),
         )  # fmt: skip
         engine = risk_engine.get()
         engine.store(txn, engine.score(txn))
+        transactions_stored([txn])
         if txn.decision == Decision.BLOCK:
             audit_record(actor=actor, action=f"ledger.{kind}.blocked", obj=txn, after={"score": txn.score})
             return txn
@@ -144,24 +189,38 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
     return txn
 
 
-def ledger_deposit(*, actor, account: BankAccount, amount, reference: str = "", description: str = "") -> Transaction:
+def _counterparty(account: BankAccount | None) -> dict[str, str]:
+    """The other side of a movement between two of the bank's accounts, as AML reads it."""
+    if account is None:
+        return {}
+    customer = account.customer
+    country = customer.country.upper() if customer else ""
+    return {"counterparty": customer.full_name if customer else account.name, "counterparty_account": account.number,
+            "counterparty_country": country if country in aml.countries() else ""}  # fmt: skip
+
+
+def ledger_deposit(*, actor, account: BankAccount, amount, reference: str = "", description: str = "",
+                   channel: str = Channel.CASH) -> Transaction:  # fmt: skip
+    """Money paid in at the counter (`channel`: cash, or a cheque paid in), against the cash vault."""
     amount = money(amount)
     vault = internal_account(account.currency)
     return _post(actor=actor, kind=JournalKind.DEPOSIT, txn_kind=TransactionKind.DEPOSIT, amount=amount,
                  lines=[(account, amount), (vault, -amount)], reference=reference, description=description,
-                 customer_account=account)  # fmt: skip
+                 customer_account=account, channel=channel)  # fmt: skip
 
 
-def ledger_withdraw(*, actor, account: BankAccount, amount, reference: str = "", description: str = "") -> Transaction:
+def ledger_withdraw(*, actor, account: BankAccount, amount, reference: str = "", description: str = "",
+                    channel: str = Channel.CASH) -> Transaction:  # fmt: skip
+    """Money paid out at the counter, against the cash vault."""
     amount = money(amount)
     vault = internal_account(account.currency)
     return _post(actor=actor, kind=JournalKind.WITHDRAWAL, txn_kind=TransactionKind.WITHDRAWAL, amount=amount,
                  lines=[(account, -amount), (vault, amount)], reference=reference, description=description,
-                 customer_account=account)  # fmt: skip
+                 customer_account=account, channel=channel)  # fmt: skip
 
 
 def ledger_transfer(*, actor, source: BankAccount, destination: BankAccount, amount, reference: str = "",
-                    description: str = "") -> Transaction:  # fmt: skip
+                    description: str = "", channel: str = Channel.TRANSFER) -> Transaction:  # fmt: skip
     amount = money(amount)
     if source.pk == destination.pk:
         raise ValidationError("A transfer needs two different accounts.")
@@ -170,7 +229,8 @@ def ledger_transfer(*, actor, source: BankAccount, destination: BankAccount, amo
     payee = destination.customer.full_name if destination.customer else destination.name
     return _post(actor=actor, kind=JournalKind.TRANSFER, txn_kind=TransactionKind.TRANSFER, amount=amount,
                  lines=[(source, -amount), (destination, amount)], reference=reference, description=description,
-                 customer_account=source, payee=payee)  # fmt: skip
+                 customer_account=source, payee=payee, channel=channel, direction=Direction.OUT,
+                 counterparty=destination)  # fmt: skip
 
 
 def loan_disburse(*, actor, loan: BankAccount, destination: BankAccount, amount, reference: str = "") -> Transaction:
@@ -179,7 +239,7 @@ def loan_disburse(*, actor, loan: BankAccount, destination: BankAccount, amount,
         raise ValidationError("Disbursements are made from a loan account.")
     return _post(actor=actor, kind=JournalKind.DISBURSEMENT, txn_kind=TransactionKind.DISBURSEMENT, amount=amount,
                  lines=[(loan, -amount), (destination, amount)], reference=reference,
-                 description="Loan disbursement", customer_account=loan)  # fmt: skip
+                 description="Loan disbursement", customer_account=loan, channel=Channel.TRANSFER)  # fmt: skip
 
 
 def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, reference: str = "") -> Transaction:
@@ -191,7 +251,7 @@ def loan_repay(*, actor, loan: BankAccount, source: BankAccount, amount, referen
         raise ValidationError(f"The repayment is more than the {-loan.balance} outstanding.")
     return _post(actor=actor, kind=JournalKind.REPAYMENT, txn_kind=TransactionKind.REPAYMENT, amount=amount,
                  lines=[(source, -amount), (loan, amount)], reference=reference, description="Loan repayment",
-                 customer_account=source)  # fmt: skip
+                 customer_account=source, channel=Channel.TRANSFER)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ ingestion
@@ -200,10 +260,20 @@ _CUSTOMER_BY_REF = CompiledQuery(lambda ref: Customer.objects.filter(external_id
 
 
 @retry_on_deadlock
-def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
+def transactions_stored(txns: list[Transaction]) -> None:
+    """Hand the customers of newly stored transactions to AML monitoring (the layers above), inside the
+    transaction that stores them: their scenarios run once it commits."""
+    mine = [t for t in txns if t.customer_ref]
+    if mine:
+        times = [t.occurred_at for t in mine]
+        monitoring.get().transactions_stored(sorted({t.customer_ref for t in mine}), min(times), max(times))
+
+
+def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API, monitor: bool = True) -> Transaction:
     """Score and store one transaction reported by an integration. `data` is validated input. It is
     scored first (reads), then stored with its alert in one short write transaction; inside a
-    caller's transaction (a batch) it sees the rows stored before it."""
+    caller's transaction (a batch) it sees the rows stored before it. A batch hands its rows to AML
+    monitoring once (`monitor=False` here)."""
     from . import selectors
 
     found = _CUSTOMER_BY_REF.rows(data["customer_ref"]) if data.get("customer_ref") else []
@@ -215,12 +285,15 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
         currency=(data.get("currency") or "USD").upper(), occurred_at=data["occurred_at"],
         location=data.get("location", ""), description=data.get("description", ""),
         label=data.get("label", ""), labelled_at=timezone.now() if data.get("label") else None,
+        **_aml_values(data),
     )  # fmt: skip
     engine = risk_engine.get()
     verdict = engine.score(txn)
     try:
         with transaction.atomic():
             engine.store(txn, verdict)
+            if monitor:
+                transactions_stored([txn])
     except IntegrityError:
         # The database holds one transaction per id (`external_id_key`): the same id again is the same
         # transaction sent again, refused with the one already stored.
@@ -229,6 +302,21 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API)
             raise
         raise AlreadyStored(existing) from None
     return txn
+
+
+def _aml_values(data: dict[str, Any]) -> dict[str, str]:
+    """The AML fields (`aml`) of validated input, checked again here (the service's own guarantee), with
+    the direction the kind implies when none is given."""
+    kind = data.get("kind") or TransactionKind.PAYMENT
+    values = {name: str(data.get(name) or "").strip() for name in aml.FIELDS}
+    for name, limit in aml.LIMITS.items():
+        if len(values[name]) > limit:
+            raise ValidationError({name: [f"Longer than {limit} characters."]})
+    values["channel"] = _checked("channel", aml.channel_check, values["channel"])
+    values["direction"] = _checked("direction", lambda v: aml.direction_of(kind, v), values["direction"])
+    for name in aml.COUNTRY_FIELDS:
+        values[name] = _checked(name, aml.country_check, values[name])
+    return values
 
 
 class AlreadyStored(Exception):
@@ -247,7 +335,8 @@ def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str =
     stored: list[Transaction | None] = [None] * len(rows)
     with transaction.atomic():
         for i in order:
-            stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source)
+            stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source, monitor=False)
+        transactions_stored(stored)
         audit_record(actor=actor, action="transaction.batch", after={"count": len(rows), "source": source})
     return stored  # type: ignore[return-value]
 
@@ -258,6 +347,7 @@ def simulated_store(*, rows, label_delay, chunk_size: int = 5000) -> tuple[int, 
 
     engine = risk_engine.get()
     history = engine.history()
+    direction = aml.direction_of(TransactionKind.PAYMENT)
     total = frauds = alerts = 0
     batch: list[Transaction] = []
 
@@ -273,7 +363,8 @@ def simulated_store(*, rows, label_delay, chunk_size: int = 5000) -> tuple[int, 
                 source=Source.SIMULATOR, kind=TransactionKind.PAYMENT, external_id=row.transaction_id,
                 customer_ref=row.customer_id, terminal_id=row.terminal_id, amount=row.amount,
                 occurred_at=row.timestamp, label=Label.FRAUD if row.is_fraud else Label.LEGITIMATE,
-                labelled_at=row.timestamp + label_delay,
+                labelled_at=row.timestamp + label_delay, channel=row.channel, country=row.country,
+                direction=direction,
             )
         )  # fmt: skip
         total += 1

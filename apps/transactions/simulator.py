@@ -8,6 +8,9 @@ times a day, around their own mean amount. Fraud comes from three scenarios:
 3. compromised card: a few customers a day; for 14 days a third of their payments are five times their
    usual amount, and fraud (the fraudster spends like the owner, but more).
 The counts of compromised terminals and cards scale with the requested fraud rate.
+
+Every payment is by card, in the country of its terminal: the bank's own for most terminals, another
+one for a small share (`abroad`), drawn apart from the rest so the same seed gives the same payments.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ TERMINAL_DAYS = 28
 CARD_DAYS = 14
 RADIUS = 5.0
 BASE_RATE = 0.008  # the fraud share the default scenario counts produce
+ABROAD = 0.03  # the share of terminals in another country than the bank's
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,18 +39,22 @@ class SimulatedRow:
     amount: Decimal
     is_fraud: bool
     scenario: int  # 0 genuine, 1 spike, 2 terminal, 3 card
+    channel: str = "card"
+    country: str = ""  # ISO 3166-1 alpha-2, the terminal's
 
 
 HEADER = ["transaction_id", "timestamp", "customer_id", "terminal_id", "amount", "tx_fraud", "tx_fraud_scenario"]
 
 
 def simulate(*, customers: int, terminals: int, days: int, start: date, seed: int = 0,
-             fraud_rate: float = BASE_RATE) -> Iterator[SimulatedRow]:  # fmt: skip
+             fraud_rate: float = BASE_RATE, country: str = "US",
+             abroad: float = ABROAD) -> Iterator[SimulatedRow]:  # fmt: skip
     """Yield transactions day by day, in time order within each day."""
     if customers < 1 or terminals < 1 or days < 1:
         raise ValueError("customers, terminals and days must each be at least 1")
     if not 0 <= fraud_rate < 0.5:
         raise ValueError("the fraud rate is a share between 0 and 0.5")
+    term_country = _terminal_countries(terminals, seed, country, abroad)
     rng = np.random.default_rng(seed)
     cust_xy = rng.uniform(0, 100, (customers, 2))
     term_xy = rng.uniform(0, 100, (terminals, 2))
@@ -103,7 +111,23 @@ def simulate(*, customers: int, terminals: int, days: int, start: date, seed: in
                 amount=Decimal(f"{max(amount, 0.01):.2f}"),
                 is_fraud=scenario > 0,
                 scenario=scenario,
+                country=term_country[t],
             )
+
+
+def _terminal_countries(terminals: int, seed: int, home: str, abroad: float) -> list[str]:
+    """Each terminal's country: `home`, or for a share `abroad` of them another ISO 3166-1 country, drawn
+    by a generator of their own (the payments' draws stay as they were)."""
+    from .aml import countries, country_check
+
+    home = country_check(home)
+    if not home or not 0 <= abroad <= 1:
+        raise ValueError("the home country is an ISO 3166-1 alpha-2 code and abroad a share between 0 and 1")
+    rng = np.random.default_rng([seed, 3166])
+    others = sorted(countries() - {home})
+    away = rng.random(terminals) < abroad
+    picks = rng.integers(0, len(others), terminals)
+    return [others[int(p)] if a else home for a, p in zip(away.tolist(), picks.tolist(), strict=True)]
 
 
 def as_csv_row(row: SimulatedRow) -> list[str]:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,9 +8,11 @@ from apps.core.dispatch import WAITING_NOTE, is_waiting
 from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, csv_download, submit_form
 
 from . import files, selectors, services
+from .choices import Decision
 from .filtersets import CustomerFilterSet, TransactionFilterSet
 from .forms import LedgerForm, TransactionFileForm
 from .models import TransactionFile
+from .ports import follow_ups
 from .tasks import process_transaction_file
 
 
@@ -25,6 +28,9 @@ class TransactionListView(FilteredListView):
         ("customer", lambda t: t.customer_ref),
         ("kind", lambda t: t.kind), ("amount", lambda t: t.amount), ("currency", lambda t: t.currency),
         ("description", lambda t: t.description), ("payee", lambda t: t.payee), ("terminal", lambda t: t.terminal_id),
+        ("channel", lambda t: t.channel), ("direction", lambda t: t.direction),
+        ("counterparty", lambda t: t.counterparty), ("counterparty_country", lambda t: t.counterparty_country),
+        ("country", lambda t: t.country),
         ("score", lambda t: t.score), ("decision", lambda t: t.decision), ("source", lambda t: t.source),
         ("reasons", lambda t: "; ".join(r.get("explanation", "") for r in t.reasons)),
     ]  # fmt: skip
@@ -38,7 +44,10 @@ class TransactionDetailView(PortalPermissionMixin, View):
 
     def get(self, request, pk: int):
         txn = get_object_or_404(selectors.transaction_list(), pk=pk)
-        return render(request, "transactions/transaction_detail.html", {"txn": txn})
+        links = follow_ups.get().transaction_follow_ups(request.user, [txn.pk]).get(txn.pk, [])
+        full = request.user.has_perm("transactions.view_full_account_number")
+        return render(request, "transactions/transaction_detail.html",
+                      {"txn": txn, "follow_ups": links, "full_numbers": full})  # fmt: skip
 
 
 class CustomerListView(FilteredListView):
@@ -82,6 +91,8 @@ class LedgerView(PortalPermissionMixin, View):
         def post_movement(d):
             common = {"actor": request.user, "amount": d["amount"], "reference": d["reference"],
                       "description": d["description"]}  # fmt: skip
+            if d["channel"]:  # else the operation's own: cash, or transfer for a transfer
+                common["channel"] = d["channel"]
             if d["operation"] == "deposit":
                 return services.ledger_deposit(account=d["account"], **common)
             if d["operation"] == "withdrawal":
@@ -158,7 +169,24 @@ class TransactionFileDetailView(PortalPermissionMixin, View):
         waiting = record.status == TransactionFile.Status.QUEUED and is_waiting(
             process_transaction_file.name, record.pk
         )
-        return render(request, template, {"record": record, "waiting_note": WAITING_NOTE if waiting else ""})
+        context = {"record": record, "waiting_note": WAITING_NOTE if waiting else ""}
+        if not request.htmx and request.user.has_perm("transactions.view_transaction"):
+            context.update(self.rows(request, record))
+        return render(request, template, context)
+
+    @staticmethod
+    def rows(request, record: TransactionFile) -> dict:
+        """The file's stored rows with their decisions and reasons, newest first, a page at a time;
+        `?decision=` narrows them to the reviewed or blocked ones."""
+        from django.core.paginator import Paginator
+
+        rows = selectors.transaction_list().filter(file=record)
+        decision = request.GET.get("decision", "")
+        if decision in Decision.values:
+            rows = rows.filter(decision=decision)
+        page = Paginator(rows, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+        return {"rows": page, "page_obj": page, "decision": decision, "decisions": Decision.choices,
+                "query": f"decision={decision}" if decision else ""}  # fmt: skip
 
 
 class TransactionFileRetryView(PortalPermissionMixin, View):

@@ -26,6 +26,8 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
+    "crispy_forms",
+    "crispy_bootstrap5",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -48,6 +50,10 @@ LOCAL_APPS = [
     "chequecloud",  # the project package: the demo data command (it sits above every app)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+# Portal forms are drawn by crispy-forms with Bootstrap 5's template pack (`apps.core.forms.PortalFormMixin`).
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
@@ -224,7 +230,20 @@ LANGUAGE_CODE = "en-gb"
 # default for what is reported without one (API, files, cheques).
 MONEY_LOCALE = env("MONEY_LOCALE", default="en_GB")
 BANK_CURRENCY = env("BANK_CURRENCY", default="USD").upper()
+# Exchange rates (Administration → Exchange rates): how often a process reads them again, and after how
+# many days without a newer rate the Exchange rates page and the Operations page call a currency stale.
+RATES_REFRESH_SECONDS = env.int("RATES_REFRESH_SECONDS", default=60)
+RATES_STALE_DAYS = env.int("RATES_STALE_DAYS", default=7)
+# The jurisdiction whose regulatory thresholds the bank starts from: us (BSA), in (PMLA / RBI), eu (AMLD).
+# Officers change any value afterwards through versions another officer approves (docs/compliance.md).
+COMPLIANCE_PROFILE = env("COMPLIANCE_PROFILE", default="us").lower()
+AML_SWEEP_DAYS = env.int("AML_SWEEP_DAYS", default=35)  # how far back the hourly AML sweep reads
+KYC_REVIEW_DUE_SOON_DAYS = env.int("KYC_REVIEW_DUE_SOON_DAYS", default=30)  # a KYC review is "due" this close
+KYC_DOCUMENT_MAX_MB = env.int("KYC_DOCUMENT_MAX_MB", default=10)  # largest identity document
 TIME_ZONE = env("BANK_TIME_ZONE", default="UTC")
+# How the bank's staff write a day in the portal's day fields: DMY (day first: India, the UK, Canada) or MDY
+# (month first: the US). YYYY-MM-DD is always accepted too (`apps.core.days`).
+BANK_DATE_ORDER = env("BANK_DATE_ORDER", default="DMY").upper()
 USE_I18N = True
 USE_TZ = True
 
@@ -357,6 +376,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.fraud.tasks.check_case_slas",
         "schedule": 300,
     },
+    "sweep-aml-scenarios": {
+        "task": "apps.compliance.tasks.sweep_scenarios",
+        "schedule": 3600,
+    },
+    "assess-kyc-daily": {
+        "task": "apps.compliance.tasks.kyc_assess_all",
+        "schedule": 24 * 3600,
+    },
 }
 
 # --------------------------------------------------------------------------------------------
@@ -425,6 +452,10 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "apps.fraud.choices.CaseStatus",
         "CasePriorityEnum": "apps.fraud.choices.CasePriority",
         "CaseOutcomeEnum": "apps.fraud.choices.CaseOutcome",
+        "ChannelEnum": "apps.transactions.choices.Channel",
+        "OnboardingChannelEnum": "apps.compliance.choices.OnboardingChannel",
+        "BusinessTypeEnum": "apps.compliance.choices.BusinessType",
+        "ScreeningResultEnum": "apps.compliance.choices.ScreeningResult",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
@@ -568,10 +599,12 @@ CASE_SLA_HOURS = {
     "low": env.float("CASE_SLA_HOURS_LOW", default=168),
 }
 CASE_SLA_DUE_SOON_HOURS = env.float("CASE_SLA_DUE_SOON_HOURS", default=2)
-# Confirming fraud on a case above this amount needs a second person (as does freezing an account or
+# Confirming fraud on a case above this amount (in BANK_CURRENCY; a case in another currency is converted
+# at the day's exchange rate) needs a second person (as does freezing an account or
 # closing a critical case).
 CASE_APPROVAL_AMOUNT = Decimal(env("CASE_APPROVAL_AMOUNT", default="10000"))
 CASE_DEFAULT_TEAM = env("CASE_DEFAULT_TEAM", default="")  # team slug for new alert cases; else the first team
+COMPLIANCE_CASE_TEAM = env("COMPLIANCE_CASE_TEAM", default="compliance")  # team slug for AML cases no route takes
 CASE_AUTO_ASSIGN = env.bool("CASE_AUTO_ASSIGN", default=False)  # round-robin new cases to the team's analysts
 CASE_ANALYST_CAP = env.int("CASE_ANALYST_CAP", default=15)  # open cases an analyst holds before being skipped
 CASE_ATTACHMENT_MAX_MB = env.int("CASE_ATTACHMENT_MAX_MB", default=20)

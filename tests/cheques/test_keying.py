@@ -205,3 +205,17 @@ def test_the_keying_screen_asks_for_the_date_as_the_cheque_writes_it(keyer, clie
                                 values=_values(date=(timezone.localdate() - timedelta(days=3)).strftime("%d-%m-%Y"),
                                                routing="400002012"))  # fmt: skip
     assert keyed.fields.get(name="date").keyed_value == (timezone.localdate() - timedelta(days=3)).isoformat()
+
+
+def test_after_keying_the_steps_end_with_what_keying_decided_not_the_reads_needs_keying(keyer, client):
+    from django.urls import reverse
+
+    cheque = services.cheque_key(cheque=_waiting(declared_amount=Decimal("125.40")), actor=keyer, values=_values(),
+                                 country="us")  # fmt: skip
+    last = cheque.steps.order_by("id").last()
+    assert (last.name, last.detail["route"], last.detail["by"]) == ("keyed", "cleared", keyer.get_username())
+    client.force_login(keyer)
+    html = client.get(reverse("cheques:detail", args=[cheque.pk])).content.decode()
+    steps = html[html.index('data-testid="cheque-steps"') :]
+    assert steps.index("keyed") > steps.rindex("needs") if "needs" in steps else "keyed" in steps
+    assert "Keyed; every check passed." in steps

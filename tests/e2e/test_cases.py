@@ -47,7 +47,7 @@ def test_analyst_claims_investigates_and_proposes_and_a_supervisor_approves(brow
     page.get_by_role("button", name="Add comment").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("Customer denies buying gift cards")
     page.get_by_label("Outcome").select_option("fraud")
-    page.get_by_label("Why", exact=True).fill("Account takeover: new device, gift cards at night.")
+    page.get_by_label("Why*", exact=True).fill("Account takeover: new device, gift cards at night.")  # * required
     page.get_by_label("Freeze the account").check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_test_id("case-status")).to_have_text("Pending approval")

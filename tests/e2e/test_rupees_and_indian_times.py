@@ -21,6 +21,20 @@ CSV = (
 )
 
 
+def upload_statement(page, tmp_path) -> None:
+    """Upload the bank's own statement layout (CSV above) with its column mapping, and wait for it."""
+    path = tmp_path / "statement.csv"
+    path.write_text(CSV)
+    page.get_by_role("link", name="Files", exact=True).click()
+    page.get_by_role("link", name="Upload CSV").click()
+    page.get_by_label("File").set_input_files(str(path))
+    page.get_by_label("Format").select_option("mapping")
+    page.get_by_label("Mapping").fill("external_id=Txn Ref,customer_ref=Cust ID,amount=Amount (INR),currency=Cur,"
+                                      "occurred_at=Value Date,description=Narration")  # fmt: skip
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("file-status")).to_have_text("Done")
+
+
 def test_rupees_and_indian_times_read_as_an_indian_statement_does(page, tmp_path):
     user = make_user(Role.SUPERVISOR, email="priya@bank.test", full_name="Priya Supervisor")
     sign_in(page, "priya@bank.test", PASSWORD)
@@ -32,16 +46,7 @@ def test_rupees_and_indian_times_read_as_an_indian_statement_does(page, tmp_path
     page.get_by_test_id("zone-form").get_by_role("button", name="Save").click()
     expect(page.get_by_text("Times are shown in Asia/Kolkata")).to_be_visible()
 
-    path = tmp_path / "statement.csv"
-    path.write_text(CSV)
-    page.get_by_role("link", name="Files", exact=True).click()
-    page.get_by_role("link", name="Upload CSV").click()
-    page.get_by_label("File").set_input_files(str(path))
-    page.get_by_label("Format").select_option("mapping")
-    page.get_by_label("Mapping").fill("external_id=Txn Ref,customer_ref=Cust ID,amount=Amount (INR),currency=Cur,"
-                                      "occurred_at=Value Date,description=Narration")  # fmt: skip
-    page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_test_id("file-status")).to_have_text("Done")
+    upload_statement(page, tmp_path)
     expect(page.get_by_test_id("rows-stored")).to_have_text("3")
 
     page.get_by_role("link", name="Transactions", exact=True).click()

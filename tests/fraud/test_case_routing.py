@@ -84,3 +84,29 @@ def test_an_admin_adds_and_removes_a_route_in_the_portal_and_both_are_audited(cl
                 .order_by("id")) == ["case_route.create", "case_route.delete"]  # fmt: skip
     bad = client.post(reverse("fraud:case_routes"), {"position": "1", "currency": "rupees", "team": ""})
     assert bad.status_code == 400 and not CaseRoute.objects.exists()
+
+
+def test_a_copys_case_takes_the_originals_amount_once_it_is_keyed_and_then_needs_approval(teams, settings):
+    """A second scan stopped as a duplicate before anything was read counts 0 (nothing declared); once the
+    original is keyed at 25,000 the copy's case says 25,000 and confirming fraud needs a supervisor."""
+    from apps.cheques.models import Cheque
+    from apps.fraud.cases import services as cases
+    from apps.fraud.services import cheque_flag
+
+    settings.CASE_APPROVAL_AMOUNT = Decimal("10000")
+    original, copy = _waiting(), _waiting()
+    Cheque.objects.filter(pk=copy.pk).update(status="flagged")
+    reason = {"type": "rule", "rule": "cheque-duplicate-image", "version": 1, "weight": 90,
+              "explanation": f"Duplicate of cheque #{original.pk}", "duplicate_of": original.pk}  # fmt: skip
+    cheque_flag(cheque=Cheque.objects.get(pk=copy.pk), score=90, reasons=[reason])
+    case = Case.objects.get(subject=f"cheque:{copy.pk}")
+    assert case.amount == 0
+    keyer = make_user(Role.ANALYST, email="keyer-orig@bank.test")
+    values = _values(amount="25000.00", legal_amount=WORDS["25000.00"], account="000999888777")
+    cheque_services.cheque_key(cheque=original, actor=keyer, values=values, country="us")
+    case.refresh_from_db()
+    assert case.amount == Decimal("25000.00")
+    assert case.events.filter(kind="amount", body__contains="25,000.00").exists()
+    assert AuditEvent.objects.filter(action="case.amount", object_id=str(case.pk)).exists()
+    reasons = cases.approval_reasons(case=case, outcome="fraud", freeze_account=False)
+    assert any("approval limit" in r for r in reasons)

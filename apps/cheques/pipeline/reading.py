@@ -30,7 +30,7 @@ MARKS = ("signature", "endorsement")
 CHECK_FIELDS = {"routing": ["routing"], "car_lar": ["amount", "legal_amount"], "stale": ["date"],
                 "post_dated": ["date"], "serial": ["cheque_number", "serial"], "declared": ["amount", "legal_amount"],
                 "duplicate": ["routing", "account", "serial"], "signature": ["signature"],
-                "endorsement": ["endorsement"]}  # fmt: skip
+                "endorsement": ["endorsement"], "ifsc": ["ifsc", "routing"]}  # fmt: skip
 
 
 class MicrStep(Step):
@@ -123,9 +123,9 @@ def uncertain(reads: dict[str, reading.Read]) -> list[str]:
     return out
 
 
-def typed_values(reads: dict[str, reading.Read]) -> dict:
+def typed_values(reads: dict[str, reading.Read], country: str = "us") -> dict:
     out = {}
-    for name in field_specs.FIELDS:
+    for name in field_specs.fields_for(country):
         if name in reads:
             try:
                 out[name] = field_specs.parse(name, reads[name].value)
@@ -135,9 +135,28 @@ def typed_values(reads: dict[str, reading.Read]) -> dict:
 
 
 def checks_for(*, country: str, typed: dict, marks: dict[str, str], declared_amount, duplicate_of) -> list:
+    from ..selectors import bank_directory
+
+    try:
+        directory = bank_directory(country)
+    except DatabaseError:  # files on disk with no database: the directory's checks are reported as not run
+        directory = None
     checks = validation.run_checks(country=country, fields=typed, declared_amount=declared_amount,
-                                   today=timezone.localdate(), duplicate_of=duplicate_of)  # fmt: skip
+                                   today=timezone.localdate(), duplicate_of=duplicate_of,
+                                   directory=directory)  # fmt: skip
     return checks + validation.mark_checks(marks)
+
+
+def _to_confirm(checks: list, reads: dict[str, reading.Read]) -> list[str]:
+    """The fields a person confirms before a cheque is flagged: those read with less than full confidence
+    that a failed check rests on, unless the checks failing on surely read fields flag it anyway."""
+    confirm = settings.CHEQUE_CONFIRM_CONFIDENCE
+    doubtful = {c.code: [name for name in CHECK_FIELDS.get(c.code, []) if name in reads
+                         and reads[name].confidence < confirm] for c in checks if c.passed is False}  # fmt: skip
+    sure_points = sum(c.weight for c in checks if c.passed is False and not doubtful[c.code])
+    if sure_points >= settings.RISK_REVIEW_THRESHOLD:
+        return []
+    return sorted({name for names in doubtful.values() for name in names})
 
 
 class RouteStep(Step):
@@ -149,7 +168,7 @@ class RouteStep(Step):
         reads: dict[str, reading.Read] = ctx.found.get("fields", {})
         country = ctx.found.get("country") or "us"
         cheque = ctx.found.get("cheque")
-        typed = typed_values(reads)
+        typed = typed_values(reads, country)
         ctx.found["typed"] = typed
         twin = None
         if all(k in typed for k in ("routing", "account", "serial")):
@@ -178,16 +197,15 @@ class RouteStep(Step):
         ctx.found["risk"] = {"score": score, "reasons": reasons, "model_version": model_version}
         unsure = uncertain(reads)
         if not unsure and score >= settings.RISK_REVIEW_THRESHOLD:
-            confirm = settings.CHEQUE_CONFIRM_CONFIDENCE
-            unsure = sorted({name for c in checks if c.passed is False for name in CHECK_FIELDS.get(c.code, [])
-                             if name in reads and reads[name].confidence < confirm})  # fmt: skip
+            unsure = _to_confirm(checks, reads)
         if unsure:
             route = ChequeStatus.NEEDS_KEYING
             reason = "A person checks: " + ", ".join(unsure) + " (not read with enough confidence)."
         elif score >= settings.RISK_REVIEW_THRESHOLD:
             route, reason = ChequeStatus.FLAGGED, reasons[0]["explanation"]
         else:
-            route, reason = ChequeStatus.CLEARED, "Every field read with confidence; every check passed."
+            route = ChequeStatus.CLEARED
+            reason = "Every field read with confidence; every check passed." + validation.unchecked_note(checks)
         ctx.found["route"] = (route, reason)
         ctx.found["uncertain"] = unsure
         return StepResult(confidence=None, detail={"route": route, "reason": reason, "score": score,

@@ -1,15 +1,16 @@
+from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.core.bounds import check_moment
-from apps.core.forms import BootstrapFormMixin
+from apps.core.forms import PortalFormMixin
 
 from ..choices import CaseKind, CaseOutcome, CasePriority
 
 
-class CaseOpenForm(BootstrapFormMixin, forms.Form):
+class CaseOpenForm(PortalFormMixin, forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), help_text="Whose queue gets the case.")
     title = forms.CharField(max_length=200)
     customer_ref = forms.CharField(max_length=64, label="Customer", help_text="The bank's customer number.")
@@ -20,17 +21,27 @@ class CaseOpenForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
 
+    def get_layout(self) -> Layout:
+        return Layout(Row(Column("team"), Column("priority")), "title", Field("customer_ref", wrapper_class="col-sm-6"),
+                      "note")  # fmt: skip
 
-class CommentForm(BootstrapFormMixin, forms.Form):
+
+class CommentForm(PortalFormMixin, forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000, label="Comment",
                            help_text="Mention a colleague with @their-email.")  # fmt: skip
 
+    def get_layout(self) -> Layout:
+        return Layout("body")
 
-class ReasonForm(BootstrapFormMixin, forms.Form):
+
+class ReasonForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(max_length=2000, required=False)
 
+    def get_layout(self) -> Layout:
+        return Layout("reason")
 
-class AssignForm(BootstrapFormMixin, forms.Form):
+
+class AssignForm(PortalFormMixin, forms.Form):
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none())
     reason = forms.CharField(max_length=500, required=False)
 
@@ -39,8 +50,11 @@ class AssignForm(BootstrapFormMixin, forms.Form):
         if users is not None:
             self.fields["assignee"].queryset = users
 
+    def get_layout(self) -> Layout:
+        return Layout("assignee", "reason")
 
-class SnoozeForm(BootstrapFormMixin, forms.Form):
+
+class SnoozeForm(PortalFormMixin, forms.Form):
     until = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), validators=[check_moment])
     reason = forms.CharField(max_length=2000)
 
@@ -48,22 +62,35 @@ class SnoozeForm(BootstrapFormMixin, forms.Form):
         value = self.cleaned_data["until"]
         return timezone.make_aware(value) if timezone.is_naive(value) else value
 
+    def get_layout(self) -> Layout:
+        return Layout("until", "reason")
 
-class ProposeForm(BootstrapFormMixin, forms.Form):
-    outcome = forms.ChoiceField(choices=CaseOutcome.choices)
+
+class ProposeForm(PortalFormMixin, forms.Form):
+    # No outcome is chosen for the analyst: the select starts empty and one must be picked.
+    outcome = forms.ChoiceField(choices=[("", "Choose…"), *CaseOutcome.choices])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Why")
     freeze_account = forms.BooleanField(required=False, label="Freeze the account")
 
+    def get_layout(self) -> Layout:
+        return Layout("outcome", "note", "freeze_account")
 
-class TagForm(BootstrapFormMixin, forms.Form):
+
+class TagForm(PortalFormMixin, forms.Form):
     tags = forms.CharField(max_length=400, required=False, help_text="Comma-separated.")
 
+    def get_layout(self) -> Layout:
+        return Layout("tags")
 
-class AttachForm(BootstrapFormMixin, forms.Form):
+
+class AttachForm(PortalFormMixin, forms.Form):
     file = forms.FileField()
 
+    def get_layout(self) -> Layout:
+        return Layout("file")
 
-class CaseRouteForm(BootstrapFormMixin, forms.Form):
+
+class CaseRouteForm(PortalFormMixin, forms.Form):
     position = forms.IntegerField(
         min_value=0, max_value=32767, initial=100, label="Order", help_text="Routes are tried from the lowest."
     )
@@ -74,3 +101,11 @@ class CaseRouteForm(BootstrapFormMixin, forms.Form):
                                     label="At least (amount)")  # fmt: skip
     customer_prefix = forms.CharField(max_length=64, required=False, label="Customer references starting with")
     team = forms.ModelChoiceField(queryset=Team.objects.all(), help_text="Whose queue receives the matching cases.")
+
+    def get_layout(self) -> Layout:
+        return Layout(
+            Row(Column("position"), Column("team")),
+            Row(Column("kind"), Column("priority")),
+            Row(Column("currency"), Column("min_amount")),
+            "customer_prefix",
+        )

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from apps.core.dispatch import dispatch_on_commit
+from apps.core.money import money_text
 from apps.core.permissions import has_object_perm
+from apps.core.rates import convert
 from apps.core.services import audit_record, audit_record_many, model_snapshot
 
 from ..choices import (
@@ -126,6 +128,8 @@ def _grant_team(cases: list[Case], team_id: int | None) -> None:
 
 # ------------------------------------------------------------------------------------ alerts → cases
 def _alert_amount(alert: Alert) -> Decimal:
+    if alert.amount is not None:
+        return alert.amount
     if alert.transaction_id:
         return alert.transaction.amount
     if alert.cheque_id:
@@ -145,11 +149,39 @@ def _alert_amount(alert: Alert) -> Decimal:
     return Decimal(0)
 
 
+def cases_amount_refresh(*, cheque) -> list[Case]:
+    """Open cases whose amount counted `cheque` (its own alert, or a copy's alert that took the amount
+    from it as the original) take the amount known now, so the approval rule and routes see it.
+    Each change is on the case's timeline and in the audit trail. Inside the caller's transaction."""
+    alerts = Alert.objects.filter(cheque__isnull=False, case__status__in=OPEN_CASE_STATUSES).only(
+        "id", "case_id", "cheque_id", "reasons")  # fmt: skip
+    case_ids = {a.case_id for a in alerts
+                if a.cheque_id == cheque.pk or any(r.get("duplicate_of") == cheque.pk for r in a.reasons)}  # fmt: skip
+    changed = []
+    for case in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"):
+        amount = sum((_alert_amount(a) for a in case.alerts.select_related("transaction", "cheque")), Decimal(0))
+        if amount == case.amount:
+            continue
+        before, case.amount = case.amount, amount
+        case.save(update_fields=["amount", "updated_at"])
+        note = (f"Amount {money_text(before, case.currency)} → {money_text(amount, case.currency)}: "
+                f"cheque #{cheque.pk}'s amount is now known.")  # fmt: skip
+        _event(case, "amount", None, note)
+        audit_record(actor=None, action="case.amount", obj=case, before={"amount": str(before)},
+                     after={"amount": str(amount), "cheque": cheque.pk})  # fmt: skip
+        changed.append(case)
+    return changed
+
+
 def _subject_fields(alerts: list[Alert]) -> dict[str, Any]:
     first = alerts[0]
     if first.cheque_id:
         return {"customer_ref": "", "account_id": None, "currency": first.cheque.declared_currency,
                 "kind": CaseKind.CHEQUE}  # fmt: skip
+    if first.subject.startswith(COMPLIANCE_SUBJECT):
+        customer = first.subject.removeprefix(COMPLIANCE_SUBJECT).removeprefix("customer:")
+        return {"customer_ref": customer, "account_id": None, "currency": first.currency or settings.BANK_CURRENCY,
+                "kind": CaseKind.COMPLIANCE}  # fmt: skip
     txn = first.transaction if first.transaction_id else None
     return {
         "customer_ref": txn.customer_ref if txn is not None else "",
@@ -243,19 +275,45 @@ def _open_for_alerts(groups: dict[str, list[Alert]], now: datetime) -> tuple[lis
     return fresh, []
 
 
+# Compliance (AML) alerts are about a customer under this prefix, so their cases are apart from fraud's.
+COMPLIANCE_SUBJECT = "aml:"
+
+
 def route_to_teams(cases: list[Case]) -> None:
-    """Each new case's team: the first case route (in order) it matches, else the default team."""
+    """Each new case's team: the first case route (in order) it matches, else the default team. A
+    compliance case no route takes goes to the compliance team, never to a fraud team's queue."""
     from apps.accounts.selectors import default_case_team
 
     routes = list(CaseRoute.objects.select_related("team"))
-    default = None
+    default = compliance = None
     for case in cases:
         route = next((r for r in routes if r.matches(case)), None)
         if route is not None:
             case.team = route.team
+        elif case.kind == CaseKind.COMPLIANCE:
+            compliance = compliance or _compliance_team()
+            case.team = compliance
         else:
             default = default or default_case_team()
             case.team = default
+
+
+def _compliance_team():
+    """The team whose queue takes compliance cases (`COMPLIANCE_CASE_TEAM`), made when first needed:
+    compliance officers see every case; others only what an officer assigns them."""
+    from apps.accounts.models import Team
+    from apps.accounts.services import team_create
+
+    slug = settings.COMPLIANCE_CASE_TEAM
+    team = Team.objects.filter(slug=slug).first()
+    if team is None:
+        try:
+            with transaction.atomic():
+                team = team_create(actor=None, name=slug.replace("-", " ").capitalize(),
+                                   description="Compliance (AML) cases.")  # fmt: skip
+        except (ValidationError, IntegrityError):  # made a moment ago by another worker
+            team = Team.objects.get(slug=slug)
+    return team
 
 
 def _after_open_by_team(cases: list[Case]) -> None:
@@ -542,9 +600,16 @@ def approval_reasons(*, case: Case, outcome: str, freeze_account: bool) -> list[
     reasons = []
     if freeze_account:
         reasons.append("It freezes an account.")
-    if outcome == CaseOutcome.CONFIRMED_FRAUD and case.amount > settings.CASE_APPROVAL_AMOUNT:
-        reasons.append(f"It confirms fraud on {case.amount:,.2f} {case.currency}, above the "
-                       f"{settings.CASE_APPROVAL_AMOUNT:,.2f} approval limit.")  # fmt: skip
+    if outcome == CaseOutcome.CONFIRMED_FRAUD:
+        base, limit = settings.BANK_CURRENCY, settings.CASE_APPROVAL_AMOUNT
+        amount = convert(case.amount, case.currency, base)
+        shown = money_text(case.amount, case.currency)
+        if amount is None:
+            reasons.append(f"It confirms fraud on {shown}, and there is no {case.currency} exchange rate to "
+                           f"compare it with the {money_text(limit, base)} approval limit.")  # fmt: skip
+        elif amount > limit:
+            worth = f" ({money_text(amount, base)})" if case.currency != base else ""
+            reasons.append(f"It confirms fraud on {shown}{worth}, above the {money_text(limit, base)} approval limit.")
     if case.priority == CasePriority.CRITICAL:
         reasons.append("It closes a critical case.")
     return reasons

@@ -1,10 +1,13 @@
 """The rule condition language: JSON that staff can read, validate and back-test.
 
-    {"all": [ {"field": "amount", "op": "gt", "value": 10000},
+    {"all": [ {"field": "amount", "op": "gt", "value": 10000, "currency": "USD"},
               {"any": [{"field": "description", "op": "contains_any", "value": ["gift", "gaming"]},
                        {"field": "is_night", "op": "is_true"}]} ]}
 
-A leaf names a feature (see FEATURES) and an operator; "all", "any" and "not" combine them.
+A leaf names a feature (see FEATURES) and an operator; "all", "any" and "not" combine them. A
+threshold on money (the amount, a customer's sums) is in the currency the leaf names, or in the bank's
+currency (BANK_CURRENCY) when it names none: each transaction's amount is converted at its day's
+exchange rate before the comparison, and one in a currency without a rate never meets it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
-from .features import FEATURES, NUMERIC
+from .features import FEATURES, MONEY_FEATURES, NUMERIC
 
 
 class ConditionError(ValueError):
@@ -67,6 +71,17 @@ def validate(cond: Any, path: str = "condition") -> None:
         raise ConditionError(f"{path}: unknown field {field!r}; known: {', '.join(sorted(FEATURES))}")
     if op not in OPERATORS:
         raise ConditionError(f"{path}: unknown operator {op!r}; known: {', '.join(sorted(OPERATORS))}")
+    if "currency" in cond:
+        if field not in MONEY_FEATURES or op not in _COMPARE:
+            raise ConditionError(f"{path}: a currency goes only with a comparison of an amount")
+        from django.core.exceptions import ValidationError
+
+        from apps.core.money import currency_check
+
+        try:
+            currency_check(cond["currency"] if isinstance(cond["currency"], str) else "")
+        except ValidationError as exc:
+            raise ConditionError(f"{path}: {exc.messages[0]}") from None
     if op in _NO_VALUE:
         return
     if "value" not in cond:
@@ -101,6 +116,8 @@ def evaluate(cond: dict, columns) -> np.ndarray:
         return truthy if op == "is_true" else ~truthy
     if op in _COMPARE and name in NUMERIC:
         a = columns.number(name)
+        if name in MONEY_FEATURES:
+            a = a * columns.factor(str(cond.get("currency") or settings.BANK_CURRENCY).upper())
         with np.errstate(invalid="ignore"):
             if op == "between":
                 return (float(_num(value[0])) <= a) & (a <= float(_num(value[1])))

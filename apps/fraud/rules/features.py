@@ -34,6 +34,9 @@ FEATURES: dict[str, str] = {
     "location": "Where it happened (city, country or branch)",
     "payee": "Who is paid",
     "terminal_id": "Terminal or merchant id",
+    "channel": "cash, card, transfer, cheque or wire (empty when not known)",
+    "country": "Where it took place, ISO 3166-1 alpha-2 (empty when not known)",
+    "counterparty_country": "The other party's country, ISO 3166-1 alpha-2 (empty when not known)",
     "hour": "Hour of day in the bank's time zone (0-23)",
     "weekday": "Day of week, Monday = 0",
     "is_weekend": "Saturday or Sunday",
@@ -79,6 +82,9 @@ class Current:
     location: str = ""
     payee: str = ""
     terminal_id: str = ""
+    channel: str = ""
+    country: str = ""
+    counterparty_country: str = ""
 
 
 # ------------------------------------------------------------------------------ time in columns
@@ -240,6 +246,9 @@ class Batch:
     customer_ref: list[str]
     fraud_at: np.ndarray | None = None  # when each was labelled fraud (NEVER if not)
     cents: np.ndarray | None = None  # the amounts in cents, when the caller has them (then amount may be None)
+    channel: list[str] | None = None  # None: not known for any of them
+    country: list[str] | None = None
+    counterparty_country: list[str] | None = None
     minute: np.ndarray = field(init=False)
     weekday: np.ndarray = field(init=False)
 
@@ -253,6 +262,9 @@ class Batch:
                 self.amount = DecimalsOfCents(self.cents)
         if self.fraud_at is None:
             self.fraud_at = np.full(len(self.t), NEVER, dtype=np.int64)
+        for name in _AML_TEXT:
+            if getattr(self, name) is None:
+                setattr(self, name, [""] * len(self.t))
 
     def clock(self, tz: ZoneInfo) -> None:
         self.minute, self.weekday = local_clock(self.t, tz)
@@ -267,6 +279,7 @@ class Batch:
             [x.terminal_id for x in items], [getattr(x, "customer_ref", "") for x in items],
             np.array([micros(x.labelled_at) if getattr(x, "label", "") == "fraud" and x.labelled_at else NEVER
                       for x in items], dtype=np.int64),
+            None, *([getattr(x, name, "") or "" for x in items] for name in _AML_TEXT),
         )  # fmt: skip
         batch.clock(tz)
         return batch
@@ -390,6 +403,16 @@ class Columns:
             return self.data[name].astype(float)
         raise KeyError(name)
 
+    def factor(self, currency: str) -> np.ndarray:
+        """What to multiply each transaction's money features by to have them in `currency`, at the
+        exchange rate of its day (NaN where its currency has no rate)."""
+        key = f"@{currency}"
+        if key not in self._numbers:
+            from apps.core.rates import factors
+
+            self._numbers[key] = factors(self.batch.currency, self.batch.t, currency)
+        return self._numbers[key]
+
     def values(self, name: str) -> list:
         """A feature as the Python values its dict holds."""
         if name not in self._values:
@@ -419,10 +442,14 @@ class Columns:
         return [dict(zip(FEATURES, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-NUMERIC = frozenset(FEATURES) - {"currency", "kind", "description", "location", "payee", "terminal_id"}
-_TEXT = ("currency", "kind", "description", "location", "payee", "terminal_id")
+_AML_TEXT = ("channel", "country", "counterparty_country")
+_TEXT = ("currency", "kind", "description", "location", "payee", "terminal_id", *_AML_TEXT)
+NUMERIC = frozenset(FEATURES) - set(_TEXT)
 _MONEY = ("cust_sum_1h", "cust_sum_1d", "cust_sum_7d", "cust_sum_30d", "cust_avg_amount_30d")
 _AVG = "cust_avg_amount_30d"
+# Amounts, compared with a rule's threshold in the threshold's currency (the bank's when it names none).
+# A customer's sums are taken to be in the transaction's currency.
+MONEY_FEATURES = frozenset({"amount", *_MONEY})
 _ROUNDED = {"amount_to_avg_ratio": 3, "hour_deviation": 2, "term_fraud_rate_28d": 4}
 
 

@@ -9,15 +9,18 @@ _SLA = {
     "breached": ("cc-bad", "SLA breached"),
     "due_soon": ("cc-warn", "Due soon"),
     "ok": ("cc-ok", "On time"),
-    "closed": ("bg-secondary", "Closed"),
 }
 _PRIORITY = {"critical": "cc-bad", "high": "cc-warn", "medium": "cc-role", "low": "bg-secondary"}
 
 
 @register.simple_tag
 def sla_badge(case):
-    css, label = _SLA[sla_state(case)]
-    return format_html('<span class="badge {}" data-sla="{}">{}</span>', css, sla_state(case), label)
+    """The SLA clock of an open case; nothing for a closed one (its status badge already says Closed)."""
+    state = sla_state(case)
+    if state not in _SLA:
+        return ""
+    css, label = _SLA[state]
+    return format_html('<span class="badge {}" data-sla="{}">{}</span>', css, state, label)
 
 
 @register.simple_tag

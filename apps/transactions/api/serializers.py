@@ -5,9 +5,40 @@ from rest_framework import serializers
 
 from apps.core.api.fields import AmountField, CurrencyField
 from apps.core.bounds import check_moment
-from apps.transactions.choices import Label, TransactionKind
+from apps.transactions import aml
+from apps.transactions.choices import Channel, Direction, Label, TransactionKind
 from apps.transactions.formats import parse_mapping
 from apps.transactions.models import BankAccount, Customer, Transaction, TransactionFile
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+class LoweredChoiceField(serializers.ChoiceField):
+    """A choice read in either case; blank or left out: not known."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, default="", **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
+
+
+class CountryField(serializers.CharField):
+    """An ISO 3166-1 alpha-2 code (`apps.transactions.aml`), read in either case and kept in capitals;
+    blank or left out: not known."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "ISO 3166-1 alpha-2 code, such as US or GB; blank: not known.")
+        super().__init__(max_length=8, required=False, allow_blank=True, default="", **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return aml.country_check(super().to_internal_value(data))
+        except ValueError as exc:
+            raise serializers.ValidationError(_sentence(exc)) from None
 
 
 class TransactionInSerializer(serializers.Serializer):
@@ -25,6 +56,25 @@ class TransactionInSerializer(serializers.Serializer):
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     label = serializers.ChoiceField(choices=Label.choices, required=False, allow_blank=True, default="")
+    # What AML scenarios read; each optional (blank: not known).
+    channel = LoweredChoiceField(choices=Channel.choices)
+    direction = LoweredChoiceField(
+        choices=Direction.choices, help_text="Seen from the customer; left out: the one the kind always has, if any."
+    )
+    counterparty = serializers.CharField(max_length=aml.LIMITS["counterparty"], required=False, allow_blank=True,
+                                         default="", help_text="The other party's name.")  # fmt: skip
+    counterparty_account = serializers.CharField(max_length=aml.LIMITS["counterparty_account"], required=False,
+                                                 allow_blank=True, default="")  # fmt: skip
+    counterparty_country = CountryField()
+    country = CountryField(help_text="Where it took place: ISO 3166-1 alpha-2, such as US; blank: not known.")
+
+    def validate(self, attrs):
+        """A direction that goes against the kind (a deposit always comes in) is refused."""
+        try:
+            attrs["direction"] = aml.direction_of(attrs["kind"], attrs.get("direction", ""))
+        except ValueError as exc:
+            raise serializers.ValidationError({"direction": [_sentence(exc)]}) from None
+        return attrs
 
     def validate_occurred_at(self, value):
         """A transaction happened already: a time further ahead than the clocks' tolerance is refused."""
@@ -66,12 +116,16 @@ class TransactionSerializer(serializers.ModelSerializer):
     # Read-only fields lose the model's blank and null in DRF: declared here so the schema says them.
     alert = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     label = serializers.ChoiceField(choices=Label.choices, allow_blank=True, read_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
+    direction = serializers.ChoiceField(choices=Direction.choices, allow_blank=True, read_only=True)
+    counterparty_account = serializers.SerializerMethodField()
 
     class Meta:
         model = Transaction
         fields = [
             "id", "url", "display", "external_id", "source", "kind", "customer_ref", "account", "terminal_id",
-            "payee", "amount", "currency", "occurred_at", "location", "description", "decision", "score",
+            "payee", "amount", "currency", "occurred_at", "location", "description", "channel", "direction",
+            "counterparty", "counterparty_account", "counterparty_country", "country", "decision", "score",
             "reasons", "rule_set_version", "model_version", "alert", "label", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
@@ -79,10 +133,24 @@ class TransactionSerializer(serializers.ModelSerializer):
     def get_account(self, obj) -> str | None:
         return obj.account.masked_number if obj.account_id else None
 
+    def get_counterparty_account(self, obj) -> str | None:
+        """Masked unless the caller may see account numbers in full."""
+        return counterparty_account_shown(obj, self.context.get("request"))
+
     def to_representation(self, instance):
         """The hot path of ingestion answers: the same fields and formats as the declared ones (a test
         compares the two), built directly instead of through DRF's per-request field construction."""
         return transaction_as_json(instance, self.context.get("request"))
+
+
+def counterparty_account_shown(txn: Transaction, request) -> str | None:
+    """The other party's account, masked unless the caller may see account numbers in full."""
+    if not txn.counterparty_account:
+        return None
+    user = getattr(request, "user", None)
+    if user is not None and user.has_perm("transactions.view_full_account_number"):
+        return txn.counterparty_account
+    return txn.counterparty_account_masked
 
 
 _DATETIME = serializers.DateTimeField()
@@ -103,7 +171,10 @@ def transaction_as_json(txn: Transaction, request=None) -> dict:
         "account": txn.account.masked_number if txn.account_id else None, "terminal_id": txn.terminal_id,
         "payee": txn.payee, "amount": _AMOUNT.to_representation(txn.amount), "currency": txn.currency,
         "occurred_at": _DATETIME.to_representation(txn.occurred_at), "location": txn.location,
-        "description": txn.description, "decision": txn.decision, "score": txn.score, "reasons": txn.reasons,
+        "description": txn.description, "channel": txn.channel, "direction": txn.direction,
+        "counterparty": txn.counterparty, "counterparty_account": counterparty_account_shown(txn, request),
+        "counterparty_country": txn.counterparty_country, "country": txn.country,
+        "decision": txn.decision, "score": txn.score, "reasons": txn.reasons,
         "rule_set_version": txn.rule_set_version, "model_version": txn.model_version, "alert": alert,
         "label": txn.label, "created_at": _DATETIME.to_representation(txn.created_at),
     }  # fmt: skip
@@ -151,6 +222,10 @@ class MovementSerializer(serializers.Serializer):
     amount = AmountField()
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False,
+        help_text="How the money moved; left out: cash for a deposit or withdrawal, transfer for a transfer.",
+    )  # fmt: skip
 
 
 class TransferSerializer(MovementSerializer):

@@ -62,8 +62,11 @@ class Command(BaseCommand):
         self.stdout.write(f"The bank's time zone is {settings.TIME_ZONE} (set BANK_TIME_ZONE, e.g. Asia/Kolkata): "
                           "night and weekend rules judge times in it, and the portal shows times in it unless a "
                           "user picks another under Profile & security.")  # fmt: skip
+        self.stdout.write(self._rates())
         self.stdout.write(self._money())
+        self.stdout.write(self._bank_directory())
         self.stdout.write(self._cheques())
+        self.stdout.write(self._compliance())
 
     @staticmethod
     def _routes(teams) -> None:
@@ -75,6 +78,63 @@ class Command(BaseCommand):
         if not CaseRoute.objects.exists():
             case_route_create(actor=None, team=teams["Cheque fraud"], position=10, kind=CaseKind.CHEQUE)
             case_route_create(actor=None, team=teams["Card fraud"], position=20, kind=CaseKind.TRANSACTION)
+
+    @staticmethod
+    def _compliance() -> str:
+        """A compliance picture to work: cash deposits just under the report amount (structuring), a day
+        of cash over it, the FATF's high-risk list, and the scenarios run over the last weeks (once)."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from apps.compliance import services as compliance
+        from apps.compliance.models import ScenarioHit
+        from apps.compliance.selectors import thresholds_current
+        from apps.transactions import services as txn
+
+        if ScenarioHit.objects.exists():
+            return "Compliance demo already loaded (Compliance → Scenarios)."
+        limit = thresholds_current()["cash_report_amount"]
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        cash = {"kind": "deposit", "channel": "cash", "currency": limit.currency}
+        rows = [("CUST-0003", f"AML-S{i}", share, timedelta(days=6 - 2 * i, hours=3))  # each under the amount
+                for i, share in enumerate(("0.92", "0.96", "0.98"))]  # fmt: skip
+        rows += [("CUST-0004", f"AML-C{i}", share, timedelta(days=2, hours=5 - 3 * i))  # over it in one day
+                 for i, share in enumerate(("0.60", "0.55"))]  # fmt: skip
+        with transaction.atomic():
+            for customer, ref, share, ago in rows:
+                data = {**cash, "customer_ref": customer, "external_id": ref, "occurred_at": now - ago,
+                        "amount": (limit.breach * Decimal(share)).quantize(Decimal("0.01"))}  # fmt: skip
+                txn.transaction_ingest(actor=None, data=data)
+        compliance.jurisdictions_add_fatf(actor=None)
+        run = compliance.scenarios_run(start=now - timedelta(days=settings.AML_SWEEP_DAYS), end=timezone.now())
+        return (
+            f"Compliance: {settings.COMPLIANCE_PROFILE.upper()} thresholds (COMPLIANCE_PROFILE), the FATF's "
+            f"high-risk list, {run['raised']} AML pattern(s) raised into compliance cases."
+        )
+
+    @staticmethod
+    def _rates() -> str:
+        """The ECB reference rates shipped with the product (apps/core/data), once: rules, the approval
+        limit and case routes then compare rupees, euros and dollars in the bank's currency."""
+        from pathlib import Path
+
+        from apps.core import services as core
+        from apps.core.models import ExchangeRate
+        from apps.core.rates import RatesFileError
+
+        if ExchangeRate.objects.filter(base=settings.BANK_CURRENCY).exists():
+            return "Exchange rates already loaded (Administration → Exchange rates)."
+        data = (Path(core.__file__).parent / "data" / "ecb-eurofxref-excerpt.csv").read_bytes()
+        try:
+            done = core.exchange_rates_load(actor=None, data=data, source="ECB euro reference rates (excerpt)")
+        except RatesFileError as exc:  # a bank currency the ECB does not quote
+            return f"No exchange rates loaded ({exc}): enter them under Administration → Exchange rates."
+        return (
+            f"Exchange rates: the ECB's of {done['first_day']} to {done['last_day']} against "
+            f"{settings.BANK_CURRENCY} (BANK_CURRENCY); keep them current under Administration → Exchange rates."
+        )
 
     def _money(self) -> str:
         """Customers with accounts, an expense file and simulated card payments (once)."""
@@ -121,6 +181,23 @@ class Command(BaseCommand):
                         seed=42, fraud_rate=0.05)  # fmt: skip
         total, _frauds, _alerts = txn.simulated_store(rows=rows, label_delay=timedelta(days=7))
         return f"Demo money: {len(DEMO_CUSTOMERS)} customers, the expense file, {total:,} simulated card payments."
+
+    @staticmethod
+    def _bank_directory() -> str:
+        """The small real excerpts of the Indian and Canadian bank directories (apps/cheques/data), once:
+        the demo cheques' routing numbers are checked against them."""
+        from apps.cheques import selectors
+        from apps.cheques import services as cheques
+
+        loaded = []
+        for country in ("in", "ca"):
+            if selectors.bank_directory(country) is None:
+                load = cheques.bank_directory_load_shipped(country=country, actor=None)
+                loaded.append(f"{load.get_country_display()} {load.rows}")
+        if not loaded:
+            return "Bank directories already loaded (Administration → Bank directory)."
+        return (f"Bank directories (excerpts; load the full lists under Administration → Bank directory): "
+                f"{', '.join(loaded)} entries.")  # fmt: skip
 
     def _cheques(self) -> str:
         """Generated cheques (some deliberately fraudulent), sent to the pipeline (once)."""

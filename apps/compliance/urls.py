@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+from .kyc import views as kyc_views
+
+app_name = "compliance"
+urlpatterns = [
+    path("compliance/thresholds/", views.ThresholdListView.as_view(), name="thresholds"),
+    path("compliance/scenarios/", views.ScenarioListView.as_view(), name="scenarios"),
+    path("compliance/jurisdictions/", views.JurisdictionListView.as_view(), name="jurisdictions"),
+    path("compliance/kyc/", kyc_views.KycQueueView.as_view(), name="kyc_queue"),
+    path("compliance/customers/<int:pk>/", kyc_views.CustomerRiskView.as_view(), name="customer_risk"),
+    path("compliance/customers/<int:pk>/<slug:step>/", kyc_views.CustomerRiskStepView.as_view(), name="risk_step"),
+    path("compliance/documents/<int:pk>/", kyc_views.IdentityDocumentView.as_view(), name="identity_document"),
+    path("compliance/thresholds/<int:pk>/review/", views.ThresholdReviewView.as_view(), name="threshold_review"),
+    path("compliance/thresholds/<slug:metric>/", views.ThresholdDetailView.as_view(), name="threshold_detail"),
+]
