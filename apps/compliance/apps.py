@@ -25,10 +25,3 @@ class ComplianceConfig(AppConfig):
         if settings.COMPLIANCE_PROFILE not in PROFILES:
             raise ImproperlyConfigured(f"COMPLIANCE_PROFILE must be one of {', '.join(PROFILES)}.")
         post_migrate.connect(_load_profile, dispatch_uid="compliance_profile")
-
-        from apps.transactions.ports import monitoring
-
-        from .providers import Monitoring
-
-        # Every stored transaction (API, files, ledger) is looked at by the AML scenarios.
-        monitoring.connect(Monitoring())

@@ -226,3 +226,16 @@ class IdentityDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+
+class MonitoringCursor(models.Model):
+    """How far the AML scenarios have looked at stored transactions: the highest transaction id they
+    have run over. A run takes the transactions after it, runs the scenarios for their customers and
+    moves it on, in one database transaction."""
+
+    name = models.SlugField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: after #{self.last_id}"

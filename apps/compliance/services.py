@@ -239,6 +239,36 @@ def scenarios_run(*, start, end, customers=None, codes=None) -> dict:
     return {"found": len(hits), "raised": len(new), "missing_rates": sorted(missing)}
 
 
+MONITOR_BATCH = 50_000  # transactions a monitoring run takes at most; the next run takes the rest
+
+
+def scenarios_monitor_new(*, batch: int = MONITOR_BATCH) -> dict:
+    """The scenarios over the transactions stored since the last run, for their customers: the
+    transactions after the cursor (in id order, at most `batch`), then the cursor moves on, in one
+    database transaction with what the run raised. The cursor's row lock keeps two runs apart. A row
+    that commits after a higher id was already taken is left to the hourly sweep."""
+    from apps.transactions.models import Transaction
+
+    from .models import MonitoringCursor
+
+    with transaction.atomic():
+        MonitoringCursor.objects.get_or_create(name="transactions")
+        cursor = MonitoringCursor.objects.select_for_update().get(name="transactions")
+        new = list(Transaction.objects.filter(pk__gt=cursor.last_id).order_by("pk")
+                   .values_list("pk", "customer_ref", "occurred_at")[:batch])  # fmt: skip
+        if not new:
+            return {"transactions": 0, "raised": 0, "missing_rates": []}
+        mine = [(c, at) for _, c, at in new if c]
+        result = {"raised": 0, "missing_rates": []}
+        if mine:
+            times = [at for _, at in mine]
+            result = scenarios_run(start=min(times), end=max(times) + timedelta(microseconds=1),
+                                   customers=sorted({c for c, _ in mine}))  # fmt: skip
+        cursor.last_id = new[-1][0]
+        cursor.save(update_fields=["last_id", "updated_at"])
+    return {"transactions": len(new), "raised": result["raised"], "missing_rates": result["missing_rates"]}
+
+
 def scenario_backtest(*, actor, code: str, start, end) -> dict:
     """What a scenario would raise on stored history with the thresholds in force at `end`, without
     raising anything: how many patterns, on how many customers, and the first examples."""

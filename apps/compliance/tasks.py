@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -8,13 +8,14 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="apps.compliance.tasks.monitor_customers", acks_late=True, time_limit=600, soft_time_limit=540)
-def monitor_customers(customers: list[str], start: str, end: str) -> dict:
-    """Thin: the AML scenarios over newly stored transactions of these customers (idempotent: a pattern
-    already raised is not raised again)."""
-    from .services import scenarios_run
+@shared_task(name="apps.compliance.tasks.monitor_new_transactions", acks_late=True, time_limit=600,
+             soft_time_limit=540)  # fmt: skip
+def monitor_new_transactions() -> dict:
+    """Thin: the AML scenarios over the transactions stored since the last run (every minute, whichever
+    way they came: API, files, ledger), for their customers."""
+    from .services import scenarios_monitor_new
 
-    return scenarios_run(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end), customers=customers)
+    return scenarios_monitor_new()
 
 
 @shared_task(name="apps.compliance.tasks.sweep_scenarios", acks_late=True, time_limit=3600, soft_time_limit=3300)

@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import islice
 
 import numpy as np
@@ -35,7 +35,7 @@ from . import aml
 from .choices import Source
 from .formats import Layout, layout_for, missing_columns, parse_rows
 from .models import Transaction, TransactionFile, TransactionFileError
-from .ports import NewRows, ScoredRows, monitoring, risk_engine
+from .ports import NewRows, ScoredRows, risk_engine
 
 CHUNK_ROWS = 20000
 Progress = Callable[[TransactionFile], None]
@@ -333,9 +333,6 @@ def transaction_file_process(*, file_id: int, progress: Progress | None = None) 
     return record
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 @dataclass
 class _Prepared:
     """A chunk read, checked and scored: everything its one transaction will write."""
@@ -344,8 +341,6 @@ class _Prepared:
     external_ids: list[str]
     rejected: list[TransactionFileError]
     rows: int
-    customers: list[str]  # whose rows were stored, and their span (µs since the epoch): for AML monitoring
-    span: tuple[int, int] | None
 
 
 def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], history, in_flight: set[str]) -> _Prepared:
@@ -384,18 +379,13 @@ def _prepare_chunk(record, layout: Layout, header, chunk: list[list[str]], histo
     record.rows_stored += scored.rows
     record.rows_rejected += len(rejected)
     record.alerts_raised += scored.alerts
-    customers = sorted(set(new.customer_ref) - {""})
-    span = (int(new.t.min()), int(new.t.max())) if customers else None
-    return _Prepared(scored, new.external_id, rejected, len(chunk), customers, span)
+    return _Prepared(scored, new.external_id, rejected, len(chunk))
 
 
 def _write_chunk(record_id: int, prepared: _Prepared, checkpoint: dict[str, int]) -> None:
     """A chunk's rows, alerts, rejected rows and the file's checkpoint, in one database transaction."""
     with transaction.atomic():
         risk_engine.get().store_rows(prepared.scored)
-        if prepared.span is not None:
-            first, last = (_EPOCH + timedelta(microseconds=us) for us in prepared.span)
-            monitoring.get().transactions_stored(prepared.customers, first, last)
         TransactionFileError.objects.bulk_create(sorted(prepared.rejected, key=lambda e: e.row_number))
         TransactionFile.objects.filter(pk=record_id).update(**checkpoint)
 

@@ -93,12 +93,3 @@ class FollowUps(Protocol):
 
 
 follow_ups: Port[FollowUps] = Port("transactions.follow_ups", FollowUps, provider="apps.fraud")
-
-
-class Monitoring(Protocol):
-    def transactions_stored(self, customers: list[str], start: datetime, end: datetime) -> None:
-        """New transactions of these customers, dated from `start` to `end` (both included), were stored
-        in the current database transaction: look at them for patterns once it commits."""
-
-
-monitoring: Port[Monitoring] = Port("transactions.monitoring", Monitoring, provider="apps.compliance")

@@ -34,7 +34,7 @@ from .choices import (
     TransactionKind,
 )
 from .models import BankAccount, Customer, JournalEntry, Posting, Transaction
-from .ports import monitoring, risk_engine
+from .ports import risk_engine
 
 CENT = Decimal("0.01")
 
@@ -155,7 +155,6 @@ def _post(*, actor, kind: str, lines: list[tuple[BankAccount, Decimal]], txn_kin
         )  # fmt: skip
         engine = risk_engine.get()
         engine.store(txn, engine.score(txn))
-        transactions_stored([txn])
         if txn.decision == Decision.BLOCK:
             audit_record(actor=actor, action=f"ledger.{kind}.blocked", obj=txn, after={"score": txn.score})
             return txn
@@ -260,20 +259,10 @@ _CUSTOMER_BY_REF = CompiledQuery(lambda ref: Customer.objects.filter(external_id
 
 
 @retry_on_deadlock
-def transactions_stored(txns: list[Transaction]) -> None:
-    """Hand the customers of newly stored transactions to AML monitoring (the layers above), inside the
-    transaction that stores them: their scenarios run once it commits."""
-    mine = [t for t in txns if t.customer_ref]
-    if mine:
-        times = [t.occurred_at for t in mine]
-        monitoring.get().transactions_stored(sorted({t.customer_ref for t in mine}), min(times), max(times))
-
-
-def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API, monitor: bool = True) -> Transaction:
+def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API) -> Transaction:
     """Score and store one transaction reported by an integration. `data` is validated input. It is
     scored first (reads), then stored with its alert in one short write transaction; inside a
-    caller's transaction (a batch) it sees the rows stored before it. A batch hands its rows to AML
-    monitoring once (`monitor=False` here)."""
+    caller's transaction (a batch) it sees the rows stored before it."""
     from . import selectors
 
     found = _CUSTOMER_BY_REF.rows(data["customer_ref"]) if data.get("customer_ref") else []
@@ -292,8 +281,6 @@ def transaction_ingest(*, actor, data: dict[str, Any], source: str = Source.API,
     try:
         with transaction.atomic():
             engine.store(txn, verdict)
-            if monitor:
-                transactions_stored([txn])
     except IntegrityError:
         # The database holds one transaction per id (`external_id_key`): the same id again is the same
         # transaction sent again, refused with the one already stored.
@@ -335,8 +322,7 @@ def transaction_ingest_batch(*, actor, rows: list[dict[str, Any]], source: str =
     stored: list[Transaction | None] = [None] * len(rows)
     with transaction.atomic():
         for i in order:
-            stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source, monitor=False)
-        transactions_stored(stored)
+            stored[i] = transaction_ingest(actor=actor, data=rows[i], source=source)
         audit_record(actor=actor, action="transaction.batch", after={"count": len(rows), "source": source})
     return stored  # type: ignore[return-value]
 

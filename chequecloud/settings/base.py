@@ -376,6 +376,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.fraud.tasks.check_case_slas",
         "schedule": 300,
     },
+    "monitor-new-transactions": {
+        "task": "apps.compliance.tasks.monitor_new_transactions",
+        "schedule": 60,
+    },
     "sweep-aml-scenarios": {
         "task": "apps.compliance.tasks.sweep_scenarios",
         "schedule": 3600,

@@ -186,48 +186,46 @@ def test_officers_keep_the_high_risk_list_and_add_the_fatf_list_in_one_step(db, 
     assert AuditEvent.objects.filter(action="jurisdiction.remove", reason="Delisted").exists()
 
 
-def test_storing_transactions_runs_the_scenarios_for_their_customers_on_every_path(
-    db, django_capture_on_commit_callbacks
-):
-    """The API, a batch, a file and the ledger hand their customers to monitoring; the scenarios run after
-    the commit (here at once: tasks run eagerly in tests)."""
+def test_every_minute_the_scenarios_look_at_what_every_path_stored(db, checking):
+    """The API, a batch, a file and the ledger store; the next monitoring run looks at exactly the new
+    transactions' customers, and the one after finds nothing new."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from apps.compliance.tasks import monitor_new_transactions
     from apps.transactions import files
 
-    with django_capture_on_commit_callbacks(execute=True):
-        for i, amount in enumerate(["9000.00", "9500.00"]):
-            _txn("C-API", amount, MONDAY + timedelta(days=i))
-    assert not Case.objects.filter(subject="aml:customer:C-API").exists()  # two deposits: not yet a pattern
-    with django_capture_on_commit_callbacks(execute=True):
-        _txn("C-API", "9900.00", MONDAY + timedelta(days=2))
-    assert ScenarioHit.objects.filter(scenario="structuring", subject="C-API").exists()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        txn_services.transaction_ingest_batch(actor=None, rows=[
-            {"customer_ref": "C-BATCH", "amount": a, "occurred_at": MONDAY + timedelta(hours=i), "kind": "deposit",
-             "channel": "cash"} for i, a in enumerate(["6000.00", "6000.00"])])  # fmt: skip
-    assert ScenarioHit.objects.filter(scenario="cash-aggregation", subject="C-BATCH").exists()
-
+    for i, amount in enumerate(["9000.00", "9500.00"]):
+        _txn("C-API", amount, MONDAY + timedelta(days=i))
+    assert monitor_new_transactions() == {"transactions": 2, "raised": 0, "missing_rates": []}
+    _txn("C-API", "9900.00", MONDAY + timedelta(days=2))  # the third deposit makes the pattern
+    txn_services.transaction_ingest_batch(actor=None, rows=[
+        {"customer_ref": "C-BATCH", "amount": a, "occurred_at": MONDAY + timedelta(hours=i), "kind": "deposit",
+         "channel": "cash"} for i, a in enumerate(["6000.00", "6000.00"])])  # fmt: skip
     text = ("external_id,customer,amount,when,kind,channel\n"
             "F-1,C-FILE,6000.00,2026-03-02T10:00:00Z,deposit,cash\n"
             "F-2,C-FILE,6000.00,2026-03-02T11:00:00Z,deposit,cash\n")  # fmt: skip
-    with django_capture_on_commit_callbacks(execute=True):
-        record = files.transaction_file_create(
-            actor=None, upload=SimpleUploadedFile("aml.csv", text.encode(), "text/csv"), fmt="mapping",
-            mapping={"external_id": "external_id", "customer_ref": "customer", "amount": "amount",
-                     "occurred_at": "when", "kind": "kind", "channel": "channel"}, process_now=True)  # fmt: skip
-        files.transaction_file_process(file_id=record.pk)
+    record = files.transaction_file_create(
+        actor=None, upload=SimpleUploadedFile("aml.csv", text.encode(), "text/csv"), fmt="mapping",
+        mapping={"external_id": "external_id", "customer_ref": "customer", "amount": "amount",
+                 "occurred_at": "when", "kind": "kind", "channel": "channel"}, process_now=True)  # fmt: skip
+    files.transaction_file_process(file_id=record.pk)
+    txn_services.ledger_deposit(actor=None, account=checking, amount="100.00")
+    run = monitor_new_transactions()
+    assert run["transactions"] == 6 and run["raised"] >= 3
+    assert ScenarioHit.objects.filter(scenario="structuring", subject="C-API").exists()
+    assert ScenarioHit.objects.filter(scenario="cash-aggregation", subject="C-BATCH").exists()
     assert ScenarioHit.objects.filter(scenario="cash-aggregation", subject="C-FILE").exists()
+    assert monitor_new_transactions()["transactions"] == 0
 
 
 def test_the_hourly_sweep_finds_what_ingestion_did_not_see(db, settings):
-    """Rows stored without monitoring (the simulator's, or a run lost with its worker) are caught by the sweep."""
+    """Rows the minute's runs did not take (a row that committed late, a run lost with its worker) are
+    caught by the hourly sweep."""
     from apps.compliance.tasks import sweep_scenarios
 
     now = timezone.now()
     for i, amount in enumerate(["9000.00", "9500.00", "9900.00"]):
-        _txn("C-SWEEP", amount, now - timedelta(days=3 - i))  # on-commit monitoring never runs in this test
+        _txn("C-SWEEP", amount, now - timedelta(days=3 - i))
     assert not ScenarioHit.objects.exists()
     assert sweep_scenarios()["raised"] >= 1
     assert ScenarioHit.objects.filter(scenario="structuring", subject="C-SWEEP").exists()
