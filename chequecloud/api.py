@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.cheques.api.views import ChequeViewSet
+from apps.compliance.api.actions import CorrectiveActionViewSet
 from apps.compliance.api.kyc import CustomerRiskViewSet
 from apps.compliance.api.views import ThresholdViewSet
 from apps.core.api.views import AuditEventViewSet
@@ -29,6 +30,7 @@ router.register("transaction-files", TransactionFileViewSet, basename="transacti
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("cases", CaseViewSet, basename="case")
 router.register("compliance/thresholds", ThresholdViewSet, basename="threshold")
+router.register("compliance/actions", CorrectiveActionViewSet, basename="correctiveaction")
 router.register("compliance/customer-risk", CustomerRiskViewSet, basename="customerrisk")
 router.register("cheques", ChequeViewSet, basename="cheque")
 router.register("rules", RuleViewSet, basename="rule")

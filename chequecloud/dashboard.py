@@ -30,6 +30,8 @@ def work_for(user) -> dict[str, list]:
         tiles += _keying_tiles()
     if user.has_perm("fraud.view_alert") and not user.has_perm("fraud.change_case"):
         tiles += _alert_tiles()  # compliance officers and auditors: the overview
+    if user.has_perm("compliance.view_threshold"):
+        tiles += _compliance_tiles(user)
     return {"tiles": tiles, "breaches_by_team": by_team}
 
 
@@ -101,3 +103,29 @@ def _alert_tiles() -> list[Tile]:
              f"{url}?severity=high&status={AlertStatus.OPEN}", "red", "alerts_high"),
         Tile("Open alerts", alerts.count(), f"{url}?status={AlertStatus.OPEN}", "", "alerts_open"),
     ]  # fmt: skip
+
+
+def _compliance_tiles(user) -> list[Tile]:
+    """A compliance officer's work: AML cases, threshold versions waiting for their approval, and KYC
+    reviews past or near their day."""
+    from apps.compliance.choices import KycState
+    from apps.compliance.kyc.selectors import kyc_queue, state_filter
+    from apps.compliance.selectors import thresholds_pending
+    from apps.fraud.cases.selectors import visible_cases
+    from apps.fraud.choices import OPEN_CASE_STATUSES, CaseKind
+
+    tiles = []
+    if user.has_perm("fraud.view_case"):
+        aml = visible_cases(user).filter(kind=CaseKind.COMPLIANCE, status__in=OPEN_CASE_STATUSES).count()
+        tiles.append(Tile("Open compliance cases", aml, _cases_url(kind=CaseKind.COMPLIANCE), "blue", "aml_cases"))
+    if user.has_perm("compliance.approve_threshold"):
+        waiting = thresholds_pending().exclude(author=user).count()
+        tiles.append(Tile("Thresholds to approve", waiting, reverse("compliance:thresholds"), "amber", "thresholds"))
+    if user.has_perm("compliance.view_customerrisk"):
+        queue = reverse("compliance:kyc_queue")
+        for state, tone in ((KycState.EXPIRED, "red"), (KycState.REVIEW_DUE, "amber")):
+            count = kyc_queue().filter(state_filter(state)).count()
+            tiles.append(
+                Tile(f"KYC reviews {state.label.lower()}", count, f"{queue}?state={state}", tone, f"kyc_{state}")
+            )
+    return tiles

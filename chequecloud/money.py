@@ -4,7 +4,7 @@ It counts records of several apps, so it lives above them all."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -31,7 +31,8 @@ def rates_overview() -> dict:
     latest = {r.currency: r for r in rates.filter(valid_on__in=set(newest.values()))
               if newest[r.currency] == r.valid_on}  # fmt: skip
     used = dict(
-        Transaction.objects.filter(occurred_at__date__gte=since).exclude(currency=base)
+        Transaction.objects.filter(occurred_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+        .exclude(currency=base)
         .values("currency").annotate(n=Count("id")).values_list("currency", "n")
     )  # fmt: skip
     rows = []

@@ -54,3 +54,34 @@ def test_an_analyst_sees_their_cases_and_the_keying_queue(client, db):
     assert 'data-testid="work-approvals"' not in home.text  # approving is not an analyst's work
     mine = client.get(reverse("fraud:cases"), {"assignee": "me"})
     assert case.reference in mine.text
+
+
+def test_a_compliance_officer_sees_aml_cases_thresholds_to_approve_and_kyc_reviews_due(client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.compliance import services as compliance
+    from apps.compliance.kyc.services import customer_risks_open_missing
+
+    cora, other = make_user(Role.COMPLIANCE, email="cora@bank.test"), make_user(Role.COMPLIANCE, email="o@bank.test")
+    for i, amount in enumerate(["9000.00", "9500.00", "9900.00"]):  # structuring: a compliance case
+        row = {"customer_ref": "C-AML", "amount": amount, "kind": "deposit", "channel": "cash",
+               "occurred_at": timezone.now() - timedelta(days=3 - i)}  # fmt: skip
+        services.transaction_ingest(actor=None, data=row)
+    compliance.scenarios_monitor_new()
+    today = timezone.localdate()
+    compliance.threshold_draft(actor=other, metric="dormant_days", breach="200", effective_from=today,
+                               reason="Calibration")  # fmt: skip
+    compliance.threshold_draft(actor=cora, metric="round_amount_count", breach="4", effective_from=today,
+                               reason="Mine: another officer approves it")  # fmt: skip
+    for ref, due in (("K-1", today - timedelta(days=10)), ("K-2", today + timedelta(days=5))):
+        services.customer_create(actor=None, external_id=ref, full_name=f"Customer {ref}", kyc_status="verified",
+                                 kyc_review_date=due)  # fmt: skip
+    customer_risks_open_missing()
+    client.force_login(cora)
+    home = client.get(reverse("home"))
+    assert _count(home, "aml_cases") == 1 and _count(home, "thresholds") == 1
+    assert _count(home, "kyc_expired") == 1 and _count(home, "kyc_review_due") == 1
+    assert "C-AML" in client.get(reverse("fraud:cases"), {"kind": "compliance"}).text
+    assert "K-1" in client.get(reverse("compliance:kyc_queue"), {"state": "expired"}).text

@@ -107,7 +107,22 @@ def world(db):
     kyc_document = kyc.identity_document_add(
         actor=officer, customer=customer, kind="passport", upload=passport_upload()
     )
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile as Upload
+
+    from apps.compliance.actions import services as actions
+
+    due = timezone.localdate() + timedelta(days=7)
+    open_action = actions.action_create(actor=officer, title="Mine", plan="P", owner=users[COMPLIANCE], due_on=due)
+    done_action = actions.action_create(actor=users[COMPLIANCE], title="Theirs", plan="P", owner=officer, due_on=due)
+    actions.action_done(actor=officer, action=done_action, note="Done")
+    evidence = actions.evidence_add(actor=officer, action=done_action,
+                                    upload=Upload("e.pdf", b"%PDF-1.4 evidence", "application/pdf"))  # fmt: skip
     return {
+        "open_action": open_action,
+        "done_action": done_action,
+        "evidence": evidence,
         "customer_risk": customer_risk,
         "kyc_document": kyc_document,
         "pending_threshold": pending_threshold,

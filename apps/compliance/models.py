@@ -239,3 +239,86 @@ class MonitoringCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: after #{self.last_id}"
+
+
+class CorrectiveAction(models.Model):
+    """Work that puts a compliance finding right: what is to be done, by whom, by when. The owner starts
+    it and marks it done with a note and evidence; another person verifies it (or sends it back).
+    Actions past their day and not done count against the compliance score."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done, to verify"
+        VERIFIED = "verified", "Verified"
+
+    class Source(models.TextChoices):
+        CASE = "case", "A compliance case"
+        BREACH = "breach", "A breach"
+        KPI = "kpi", "A KPI"
+        FINDING = "finding", "An audit or review finding"
+
+    title = models.CharField(max_length=200)
+    plan = models.TextField(help_text="What is to be done.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FINDING)
+    source_ref = models.CharField(max_length=100, blank=True, help_text="The breach, KPI or finding it answers.")
+    case = models.ForeignKey("fraud.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="actions")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    done_note = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")  # fmt: skip
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verify_note = models.TextField(blank=True)
+    reminded_before_at = models.DateTimeField(null=True, blank=True)
+    reminded_overdue_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        permissions = [("verify_correctiveaction", "Can verify another person's corrective action")]
+        constraints = [
+            models.CheckConstraint(name="action_verifier_not_owner",
+                                   condition=Q(verified_by__isnull=True) | ~Q(verified_by=F("owner"))),
+            models.CheckConstraint(name="action_verified_by_someone",
+                                   condition=~Q(status="verified") | Q(verified_by__isnull=False)),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"ACT-{self.pk:05d} {self.title}" if self.pk else self.title
+
+    @property
+    def reference(self) -> str:
+        return f"ACT-{self.pk:05d}"
+
+
+def _evidence_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"actions/{instance.action_id}/{uuid.uuid4().hex}.enc"
+
+
+class ActionEvidence(models.Model):
+    """A file showing a corrective action was done, encrypted at rest like identity documents."""
+
+    action = models.ForeignKey(CorrectiveAction, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=_evidence_path, max_length=255, help_text="The encrypted bytes.")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")  # fmt: skip
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        default_permissions = ("view", "add")
+
+    def __str__(self) -> str:
+        return self.name

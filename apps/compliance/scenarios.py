@@ -107,6 +107,15 @@ def _by_customer(rows: list[Row]) -> dict[str, list[Row]]:
     return out
 
 
+def _within(rows: list[Row], i: int, span: timedelta) -> Iterable[Row]:
+    """The rows after `rows[i]` (time order) no later than `span` after it."""
+    start = rows[i].at
+    for j in range(i + 1, len(rows)):
+        if rows[j].at - start > span:
+            return
+        yield rows[j]
+
+
 def _t(levels: dict, metric: str):
     return levels[metric]
 
@@ -173,8 +182,10 @@ def rapid_movement(rows: list[Row], levels: dict, money: Callable, ctx: dict) ->
         for i, row in enumerate(mine):
             if not row.inflow or (value := money(row)) is None or value < floor.breach:
                 continue
-            out = [(r, v) for r in mine[i + 1 :] if r.at - row.at <= hours and not r.inflow
-                   and (v := money(r)) is not None]  # fmt: skip
+            out = []
+            for later in _within(mine, i, hours):
+                if not later.inflow and (v := money(later)) is not None:
+                    out.append((later, v))
             left = sum((v for _, v in out), Decimal(0))
             if out and left >= value * share:
                 yield Hit("rapid-movement", customer, f"in:{row.id}", value, floor.currency,
@@ -221,7 +232,7 @@ def round_amounts(rows: list[Row], levels: dict, money: Callable, ctx: dict) -> 
         rounds = [r for r in mine if r.channel in ("cash", "wire") and r.amount >= 1000 and r.amount % 1000 == 0]
         start = 0
         while start + count <= len(rounds):
-            group = [r for r in rounds[start:] if r.at - rounds[start].at <= window]
+            group = [rounds[start], *_within(rounds, start, window)]
             if len(group) >= count:
                 total = sum((r.amount for r in group), Decimal(0))
                 what = f"{len(group)} cash or wire transactions in round thousands within {window.days} days."

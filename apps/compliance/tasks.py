@@ -35,3 +35,11 @@ def kyc_assess_all() -> dict:
     from .kyc.services import customer_risks_assess_all
 
     return customer_risks_assess_all(actor=None)
+
+
+@shared_task(name="apps.compliance.tasks.remind_actions", acks_late=True, time_limit=600, soft_time_limit=540)
+def remind_actions() -> dict:
+    """Thin: remind owners of corrective actions due soon or overdue (each reminder once)."""
+    from .actions.services import actions_remind
+
+    return actions_remind()

@@ -238,6 +238,7 @@ RATES_STALE_DAYS = env.int("RATES_STALE_DAYS", default=7)
 # Officers change any value afterwards through versions another officer approves (docs/compliance.md).
 COMPLIANCE_PROFILE = env("COMPLIANCE_PROFILE", default="us").lower()
 AML_SWEEP_DAYS = env.int("AML_SWEEP_DAYS", default=35)  # how far back the hourly AML sweep reads
+ACTION_REMIND_DAYS = env.int("ACTION_REMIND_DAYS", default=3)  # a corrective action's owner is reminded this early
 KYC_REVIEW_DUE_SOON_DAYS = env.int("KYC_REVIEW_DUE_SOON_DAYS", default=30)  # a KYC review is "due" this close
 KYC_DOCUMENT_MAX_MB = env.int("KYC_DOCUMENT_MAX_MB", default=10)  # largest identity document
 TIME_ZONE = env("BANK_TIME_ZONE", default="UTC")
@@ -379,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-new-transactions": {
         "task": "apps.compliance.tasks.monitor_new_transactions",
         "schedule": 60,
+    },
+    "remind-corrective-actions": {
+        "task": "apps.compliance.tasks.remind_actions",
+        "schedule": 24 * 3600,
     },
     "sweep-aml-scenarios": {
         "task": "apps.compliance.tasks.sweep_scenarios",

@@ -9,23 +9,20 @@ risk rating, review date and KYC status follow through `apps.transactions.servic
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
-from apps.core.crypto import decrypt_bytes, encrypt_bytes
 from apps.core.services import audit_record, audit_record_many
 from apps.transactions import services as customer_services
 from apps.transactions.choices import KYCStatus, RiskRating
 from apps.transactions.models import Customer
 
 from ..choices import BusinessType, DocumentKind, KycState, OnboardingChannel, ScreeningResult
+from ..files import checked_upload, read_encrypted, store_encrypted
 from ..models import CustomerRisk, IdentityDocument, Threshold
 from ..profiles import PROFILES
 from . import selectors
@@ -34,7 +31,6 @@ from .rating import Facts, add_years, rate, review_years_metric
 # Customers without a record get one when the queue is opened (portal or API), this many at a time; the
 # rest by `manage.py kyc_assess_all`, which the scheduler also runs daily.
 OPEN_ON_VIEW = 200
-DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 _SNAPSHOT = ["pep", "business_type", "channel", "screening", "rating", "score", "override_rating", "last_review",
              "review_due"]  # fmt: skip
 # The customer's coarse status: a review due soon is still verified until its day passes.
@@ -276,33 +272,18 @@ def customer_risk_review(*, actor, risk: CustomerRisk, note: str) -> CustomerRis
 
 
 # ------------------------------------------------------------------------------------ identity documents
-def _sniff(head: bytes) -> str | None:
-    return next((kind for magic, kind in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
-
-
 def identity_document_add(*, actor, customer: Customer, kind: str, upload) -> IdentityDocument:
     """Keep an identity document: a PDF, PNG or JPEG (by its content), at most KYC_DOCUMENT_MAX_MB,
     encrypted with the bank's keys before it reaches storage."""
     _check(actor, "compliance.add_identitydocument", "You may not add identity documents.")
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [f"Unknown document kind {kind!r}."]})
-    limit = settings.KYC_DOCUMENT_MAX_MB * 1024 * 1024
-    if not upload.size:
-        raise ValidationError({"file": ["The file is empty."]})
-    if upload.size > limit:
-        raise ValidationError({"file": [f"The file is larger than {settings.KYC_DOCUMENT_MAX_MB} MB."]})
-    upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError({"file": [f"The file is larger than {settings.KYC_DOCUMENT_MAX_MB} MB."]})
-    content_type = _sniff(data[:16])
-    if content_type is None:
-        raise ValidationError({"file": ["Attach a PDF, PNG or JPEG file."]})
-    name = get_valid_filename(upload.name or "document")[-120:] or "document"
+    checked = checked_upload(upload, limit_mb=settings.KYC_DOCUMENT_MAX_MB)
+    name, content_type, data = checked.name, checked.content_type, checked.data
     document = IdentityDocument(customer=customer, kind=kind, name=name, content_type=content_type, size=len(data),
-                                sha256=hashlib.sha256(data).hexdigest(),
+                                sha256=checked.sha256,
                                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
-    document.file.save("document.enc", ContentFile(encrypt_bytes(data)), save=False)
+    store_encrypted(document.file, checked)
     try:
         with transaction.atomic():
             document.save()
@@ -318,10 +299,7 @@ def identity_document_add(*, actor, customer: Customer, kind: str, upload) -> Id
 def identity_document_read(*, actor, document: IdentityDocument) -> bytes:
     """The document's original bytes, decrypted; every read is audited."""
     _check(actor, "compliance.view_identitydocument", "You may not read identity documents.")
-    with document.file.open("rb") as fh:
-        data = decrypt_bytes(fh.read())
-    if hashlib.sha256(data).hexdigest() != document.sha256:
-        raise ValueError(f"Identity document #{document.pk} does not match the file that was stored.")
+    data = read_encrypted(document.file, document.sha256, f"Identity document #{document.pk}")
     with transaction.atomic():
         audit_record(actor=actor, action="kyc.document_view", obj=document,
                      after={"customer": document.customer.external_id, "kind": document.kind})  # fmt: skip

@@ -82,15 +82,17 @@ class Command(BaseCommand):
     @staticmethod
     def _compliance() -> str:
         """A compliance picture to work: cash deposits just under the report amount (structuring), a day
-        of cash over it, the FATF's high-risk list, and the scenarios run over the last weeks (once)."""
+        of cash over it, the FATF's high-risk list, the scenarios run over the last weeks, and a corrective
+        action on the structuring case (once)."""
         from datetime import timedelta
         from decimal import Decimal
 
         from django.utils import timezone
 
         from apps.compliance import services as compliance
-        from apps.compliance.models import ScenarioHit
+        from apps.compliance.models import CorrectiveAction, ScenarioHit
         from apps.compliance.selectors import thresholds_current
+        from apps.fraud.models import Case
         from apps.transactions import services as txn
 
         if ScenarioHit.objects.exists():
@@ -109,6 +111,15 @@ class Command(BaseCommand):
                 txn.transaction_ingest(actor=None, data=data)
         compliance.jurisdictions_add_fatf(actor=None)
         run = compliance.scenarios_run(start=now - timedelta(days=settings.AML_SWEEP_DAYS), end=timezone.now())
+        case = Case.objects.filter(subject="aml:customer:CUST-0003").first()
+        officer = User.objects.filter(email="compliance@demo.bank").first()
+        if case is not None and officer is not None:  # an action on the structuring case, due in two days
+            CorrectiveAction.objects.create(
+                title="Explain the cash deposits just under the report amount", case=case, owner=officer,
+                created_by=officer, source=CorrectiveAction.Source.CASE, source_ref=case.reference,
+                plan="Ask the customer for the source of the cash; file a suspicious activity report if unexplained.",
+                due_on=timezone.localdate() + timedelta(days=2),
+            )  # fmt: skip
         return (
             f"Compliance: {settings.COMPLIANCE_PROFILE.upper()} thresholds (COMPLIANCE_PROFILE), the FATF's "
             f"high-risk list, {run['raised']} AML pattern(s) raised into compliance cases."
