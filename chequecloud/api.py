@@ -7,6 +7,7 @@ from apps.accounts.api.views import MeView, TeamViewSet, UserViewSet
 from apps.cheques.api.views import ChequeViewSet
 from apps.compliance.api.actions import CorrectiveActionViewSet
 from apps.compliance.api.kyc import CustomerRiskViewSet
+from apps.compliance.api.score import BreachViewSet, KpiViewSet, ScoreViewSet
 from apps.compliance.api.views import ThresholdViewSet
 from apps.core.api.views import AuditEventViewSet
 from apps.fraud.api.cases import CaseViewSet
@@ -32,6 +33,9 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("compliance/thresholds", ThresholdViewSet, basename="threshold")
 router.register("compliance/actions", CorrectiveActionViewSet, basename="correctiveaction")
 router.register("compliance/customer-risk", CustomerRiskViewSet, basename="customerrisk")
+router.register("compliance/kpis", KpiViewSet, basename="kpisnapshot")
+router.register("compliance/scores", ScoreViewSet, basename="scoresnapshot")
+router.register("compliance/breaches", BreachViewSet, basename="breach")
 router.register("cheques", ChequeViewSet, basename="cheque")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("models", ModelVersionViewSet, basename="modelversion")

@@ -18,7 +18,7 @@ MAIN_NAV = [
     ("Customers", "transactions:customers", "person-vcard", "transactions.view_customer", ("transactions:customer",)),
     ("Rules", "fraud:rules", "sliders2", "fraud.view_rule", ("fraud:rule",)),
     ("Models", "fraud:models", "cpu", "fraud.view_modelversion", ("fraud:model",)),
-    ("Compliance", "compliance:thresholds", "shield-check", "compliance.view_threshold", ("compliance:",)),
+    ("Compliance", "compliance:dashboard", "shield-check", "compliance.view_kpisnapshot", ("compliance:",)),
     ("Teams", "accounts:team_list", "people", "accounts.view_team", ("accounts:team",)),
     ("Audit log", "core:audit_list", "journal-text", "core.view_auditevent", ("core:audit",)),
 ]  # fmt: skip

@@ -89,6 +89,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_actionevidence",
         "compliance.add_actionevidence",
         "compliance.add_identitydocument",
+        "compliance.view_kpisnapshot",
+        "compliance.view_scoresnapshot",
+        "compliance.view_breach",
+        "core.view_auditevent",
     ],
     Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
     Role.ADMIN: [

@@ -68,3 +68,12 @@ class DocumentKind(models.TextChoices):
     BANK_STATEMENT = "bank_statement", "Bank statement"
     COMPANY_REGISTRATION = "company_registration", "Company registration"
     OTHER = "other", "Other"
+
+
+class Domain(models.TextChoices):
+    """The parts of the compliance score."""
+
+    AML = "aml", "AML"
+    KYC = "kyc", "KYC"
+    DATA_PROTECTION = "data_protection", "Data protection"
+    REPORTING = "reporting", "Regulatory reporting"

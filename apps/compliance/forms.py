@@ -13,6 +13,8 @@ class ThresholdDraftForm(PortalFormMixin, forms.Form):
     warning = forms.CharField(label="Warning from", max_length=24, required=False,
                               help_text="Shown as approaching from this level (optional).")  # fmt: skip
     currency = forms.CharField(max_length=3, required=False, help_text="ISO 4217, for amounts.")
+    target = forms.CharField(max_length=24, help_text="The level aimed at: scores 100.")
+    weight = forms.CharField(max_length=8, help_text="Its weight in its domain's score and the overall score (0-100).")
     effective_from = forms.CharField(
         label="In force from", max_length=10, help_text="YYYY-MM-DD, today or later.",
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}),
@@ -20,10 +22,14 @@ class ThresholdDraftForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              help_text="Why it changes (the regulator's notice, the audit finding).")  # fmt: skip
 
-    def __init__(self, *args, money: bool = True, **kwargs):
+    def __init__(self, *args, money: bool = True, kpi: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not money:
             del self.fields["currency"]
+        if kpi:
+            self.fields["breach"].label, self.fields["breach"].help_text = "Breach at", "Reached: a breach."
+        else:
+            del self.fields["target"], self.fields["weight"]
 
     def clean_effective_from(self):
         text = self.cleaned_data["effective_from"].strip()

@@ -4,11 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from apps.core.fields import only_while
 from apps.transactions.choices import RiskRating
 
 from .choices import (
     BusinessType,
     DocumentKind,
+    Domain,
     OnboardingChannel,
     Profile,
     ScreeningResult,
@@ -35,6 +37,10 @@ class Threshold(models.Model):
     warning = models.DecimalField(
         max_digits=18, decimal_places=2, null=True, blank=True, help_text="Shown as approaching from this level."
     )
+    target = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True,
+                                 help_text="KPIs: the level aimed at (scores 100).")  # fmt: skip
+    weight = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True,
+                                 help_text="KPIs: the weight in the compliance score.")  # fmt: skip
     higher_is_worse = models.BooleanField(default=True)
     source = models.CharField(max_length=300, blank=True, help_text="The law or policy the value comes from.")
     effective_from = models.DateField()
@@ -63,7 +69,10 @@ class Threshold(models.Model):
             ),
             models.CheckConstraint(
                 name="threshold_levels_not_negative",
-                condition=Q(breach__gte=0) & (Q(warning__isnull=True) | Q(warning__gte=0)),
+                condition=Q(breach__gte=0)
+                & (Q(warning__isnull=True) | Q(warning__gte=0))
+                & (Q(target__isnull=True) | Q(target__gte=0))
+                & (Q(weight__isnull=True) | Q(weight__gte=0)),
             ),
         ]
 
@@ -92,6 +101,10 @@ class Threshold(models.Model):
     @property
     def warning_text(self) -> str:
         return self.text(self.warning)
+
+    @property
+    def target_text(self) -> str:
+        return self.text(self.target)
 
 
 class HighRiskJurisdiction(models.Model):
@@ -261,6 +274,8 @@ class CorrectiveAction(models.Model):
     title = models.CharField(max_length=200)
     plan = models.TextField(help_text="What is to be done.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FINDING)
+    domain = models.CharField(max_length=16, choices=Domain.choices, default=Domain.AML, db_index=True,
+                              help_text="The part of the compliance score it counts against when overdue.")  # fmt: skip
     source_ref = models.CharField(max_length=100, blank=True, help_text="The breach, KPI or finding it answers.")
     case = models.ForeignKey("fraud.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="actions")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -322,3 +337,83 @@ class ActionEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ------------------------------------------------------------------------------------ the compliance score
+class KpiSnapshot(models.Model):
+    """A KPI's value on one day in the bank's zone: kept up to date through the day (the live figure),
+    the last one of a day stays as that day's point on the trend."""
+
+    class Status(models.TextChoices):
+        ON_TARGET = "on_target", "On target"
+        OK = "ok", "Within the warning level"
+        APPROACHING = "approaching", "Approaching"
+        BREACH = "breach", "Breach"
+
+    kpi = models.SlugField(max_length=64)
+    day = models.DateField()
+    numerator = models.BigIntegerField()
+    denominator = models.BigIntegerField(null=True, blank=True, help_text="Empty for a count.")
+    value = models.DecimalField(max_digits=18, decimal_places=2)
+    score = models.DecimalField(max_digits=5, decimal_places=2, help_text="0-100 against its levels.")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    threshold = models.ForeignKey(Threshold, null=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text="The version of its levels it was measured against.")  # fmt: skip
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kpi", "-day"]
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["kpi", "day"], name="kpi_snapshot_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} on {self.day}: {self.value}"
+
+
+class ScoreSnapshot(models.Model):
+    """The compliance score on one day: overall (`domain` empty) and per domain, 0-100."""
+
+    domain = models.CharField(max_length=16, blank=True, choices=Domain.choices)
+    day = models.DateField()
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["domain", "-day"]
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["domain", "day"], name="score_snapshot_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.domain or 'overall'} on {self.day}: {self.score}"
+
+
+class Breach(models.Model):
+    """A KPI past its breach level: opened when a refresh finds it there (an alert, a compliance case and
+    the officers told), closed by the refresh that finds it back under the level. At most one open
+    breach per KPI, held by the database (`open_kpi` is unique and set only while open)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    kpi = models.SlugField(max_length=64, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    open_kpi = only_while("kpi", status="open", field=models.CharField(max_length=64))
+    value = models.DecimalField(max_digits=18, decimal_places=2, help_text="When it opened.")
+    level = models.DecimalField(max_digits=18, decimal_places=2, help_text="The breach level it crossed.")
+    worst = models.DecimalField(max_digits=18, decimal_places=2, help_text="The worst value while open.")
+    alert = models.OneToOneField("fraud.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="breach")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"BR-{self.pk:05d} {self.kpi}" if self.pk else self.kpi
+
+    @property
+    def reference(self) -> str:
+        return f"BR-{self.pk:05d}"

@@ -23,6 +23,11 @@ class Metric:
     unit: str  # money | days | working_days | years | hours | count | percent
     description: str
     higher_is_worse: bool = True
+    domain: str = ""  # a KPI of the compliance score: aml | kyc | data_protection | reporting
+
+
+def _kpi(domain: str, name: str, unit: str, description: str) -> Metric:
+    return Metric(name, unit, description, domain=domain)
 
 
 METRICS: dict[str, Metric] = {
@@ -89,7 +94,40 @@ METRICS: dict[str, Metric] = {
     ),
     "round_amount_window_days": Metric("Round amounts: window", "days", "The window the round amounts fall in."),
     "dormant_days": Metric("Dormant account", "days", "An account without activity for this long that becomes active."),
-}
+    # The compliance score's KPIs (`score.kpis` computes them; `docs/compliance.md` defines each).
+    "kpi_aml_cases_past_sla": _kpi("aml", "AML cases past their SLA", "percent",
+                                   "Open compliance cases past their SLA, of all open compliance cases."),
+    "kpi_aml_actions_overdue": _kpi("aml", "AML actions overdue", "count",
+                                    "Corrective actions in AML past their day and not done."),
+    "kpi_kyc_overdue_high": _kpi("kyc", "KYC reviews overdue, high risk", "percent",
+                                 "High-risk customers whose KYC review is past its day, of all high-risk customers."),
+    "kpi_kyc_overdue_medium": _kpi("kyc", "KYC reviews overdue, medium risk", "percent",
+                                   "Medium-risk customers whose KYC review is past its day, of all medium-risk."),
+    "kpi_kyc_overdue_low": _kpi("kyc", "KYC reviews overdue, low risk", "percent",
+                                "Low-risk customers whose KYC review is past its day, of all low-risk customers."),
+    "kpi_kyc_unscreened": _kpi("kyc", "Customers never screened", "percent",
+                               "Customers with no screening result, of all customers with a KYC record."),
+    "kpi_kyc_actions_overdue": _kpi("kyc", "KYC actions overdue", "count",
+                                    "Corrective actions in KYC past their day and not done."),
+    "kpi_dp_past_retention": _kpi("data_protection", "Records past their retention", "count",
+                                  "Transactions older than the records-kept period still stored."),
+    "kpi_dp_full_numbers_outside_role": _kpi(
+        "data_protection", "Full account numbers shown outside the compliance role", "count",
+        "Pages or API answers that showed full account numbers in the last 30 days to people who are not "
+        "compliance officers (an administrator, a permission granted to one person)."),
+    "kpi_dp_actions_overdue": _kpi("data_protection", "Data protection actions overdue", "count",
+                                   "Corrective actions in data protection past their day and not done."),
+    "kpi_rr_cash_reports_late": _kpi(
+        "reporting", "Cash reports late", "percent",
+        "Reportable cash patterns of the last year whose case was not closed by the report's due day, of those "
+        "whose due day has passed."),
+    "kpi_rr_suspicious_reports_late": _kpi(
+        "reporting", "Suspicion decisions late", "percent",
+        "Compliance cases of the last year not decided (closed) within the suspicious-report period, of those "
+        "whose period has passed."),
+    "kpi_rr_actions_overdue": _kpi("reporting", "Reporting actions overdue", "count",
+                                   "Corrective actions in regulatory reporting past their day and not done."),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -98,6 +136,8 @@ class Level:
     source: str
     warning: Decimal | None = None
     currency: str = ""
+    target: Decimal | None = None  # KPIs: the level aimed at (scores 100)
+    weight: Decimal | None = None  # KPIs: its weight in its domain's score and the overall score
 
 
 def _money(value: str, currency: str, source: str, warning: str | None = None) -> Level:
@@ -128,6 +168,33 @@ def _monitoring(rapid_from: Level) -> dict[str, Level]:
     }
 
 
+KPI_POLICY = "Compliance score: the bank's own target, warning and breach levels and weight."
+
+
+def _kpi_levels(target: str, warning: str, breach: str, weight: str) -> Level:
+    return Level(Decimal(breach), KPI_POLICY, Decimal(warning), target=Decimal(target), weight=Decimal(weight))
+
+
+def _kpis() -> dict[str, Level]:
+    """The score's levels, the same under every profile (the bank's risk appetite, not law)."""
+    actions = _kpi_levels("0", "1", "3", "2")
+    return {
+        "kpi_aml_cases_past_sla": _kpi_levels("0", "10", "25", "3"),
+        "kpi_aml_actions_overdue": actions,
+        "kpi_kyc_overdue_high": _kpi_levels("0", "2", "5", "3"),
+        "kpi_kyc_overdue_medium": _kpi_levels("0", "5", "10", "2"),
+        "kpi_kyc_overdue_low": _kpi_levels("0", "10", "20", "1"),
+        "kpi_kyc_unscreened": _kpi_levels("0", "5", "20", "2"),
+        "kpi_kyc_actions_overdue": actions,
+        "kpi_dp_past_retention": _kpi_levels("0", "1", "1000", "2"),
+        "kpi_dp_full_numbers_outside_role": _kpi_levels("0", "1", "10", "2"),
+        "kpi_dp_actions_overdue": actions,
+        "kpi_rr_cash_reports_late": _kpi_levels("0", "5", "10", "3"),
+        "kpi_rr_suspicious_reports_late": _kpi_levels("0", "5", "10", "3"),
+        "kpi_rr_actions_overdue": actions,
+    }
+
+
 PROFILES: dict[str, dict[str, Level]] = {
     "us": {
         "cash_report_amount": _money(
@@ -147,6 +214,7 @@ PROFILES: dict[str, dict[str, Level]] = {
         "kyc_review_years_medium": _n("3", BANK_POLICY),
         "kyc_review_years_low": _n("5", BANK_POLICY),
         **_monitoring(_money("5000", "USD", SCENARIO)),
+        **_kpis(),
     },
     "in": {
         "cash_report_amount": _money(
@@ -173,6 +241,7 @@ PROFILES: dict[str, dict[str, Level]] = {
         "kyc_review_years_medium": _n("8", "RBI Master Direction - KYC, 2016, section 38: every eight years"),
         "kyc_review_years_low": _n("10", "RBI Master Direction - KYC, 2016, section 38: every ten years"),
         **_monitoring(_money("500000", "INR", SCENARIO)),
+        **_kpis(),
     },
     "eu": {
         "cash_report_amount": _money(
@@ -200,6 +269,7 @@ PROFILES: dict[str, dict[str, Level]] = {
         "kyc_review_years_medium": _n("3", BANK_POLICY),
         "kyc_review_years_low": _n("5", BANK_POLICY),
         **_monitoring(_money("5000", "EUR", SCENARIO)),
+        **_kpis(),
     },
 }
 

@@ -22,7 +22,18 @@ from .profiles import METRICS, PROFILES
 
 # The first version of a shipped metric applies to all history, so scenarios can be back-tested on it.
 BEGINNING = date(1970, 1, 1)
-_SNAPSHOT = ["metric", "version", "profile", "currency", "breach", "warning", "effective_from", "status"]
+_SNAPSHOT = [
+    "metric",
+    "version",
+    "profile",
+    "currency",
+    "breach",
+    "warning",
+    "target",
+    "weight",
+    "effective_from",
+    "status",
+]
 
 
 def _level(value, field: str) -> Decimal | None:
@@ -54,6 +65,7 @@ def profile_load(*, profile: str | None = None) -> int:
                 Threshold.objects.create(
                     metric=metric, version=1, profile=profile, unit=spec.unit, currency=level.currency,
                     breach=level.breach, warning=level.warning, higher_is_worse=spec.higher_is_worse,
+                    target=level.target, weight=level.weight,
                     source=level.source, effective_from=BEGINNING, status=ThresholdStatus.APPROVED,
                     reason=f"Shipped {profile.upper()} profile.", reviewed_at=timezone.now(),
                 )  # fmt: skip
@@ -63,9 +75,27 @@ def profile_load(*, profile: str | None = None) -> int:
     return created
 
 
+def _kpi_levels(spec, target, weight, next_level: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """A KPI's target (on the good side of its warning level) and weight (0-100); nothing for other metrics."""
+    if not spec.domain:
+        return None, None
+    target_level, weight_level = _level(target, "target"), _level(weight, "weight")
+    if target_level is None:
+        raise ValidationError({"target": ["A KPI needs its target."]})
+    if weight_level is None or weight_level > 100:
+        raise ValidationError({"weight": ["A KPI's weight is a number from 0 to 100."]})
+    wrong_side = target_level > next_level if spec.higher_is_worse else target_level < next_level
+    if wrong_side:
+        side = "at or below" if spec.higher_is_worse else "at or above"
+        raise ValidationError({"target": [f"The target is {side} the warning level."]})
+    return target_level, weight_level
+
+
 def threshold_draft(*, actor, metric: str, breach, warning=None, currency: str = "", effective_from: date,
-                    reason: str, profile: str | None = None, source: str | None = None) -> Threshold:  # fmt: skip
-    """The next version of a metric, waiting for another compliance officer's approval."""
+                    reason: str, profile: str | None = None, source: str | None = None, target=None,
+                    weight=None) -> Threshold:  # fmt: skip
+    """The next version of a metric, waiting for another compliance officer's approval. A KPI's version
+    also carries its target (at least as good as the warning level) and its weight in the score."""
     if not actor.has_perm("compliance.add_threshold"):
         raise PermissionDenied("You may not draft thresholds.")
     if metric not in METRICS:
@@ -82,6 +112,9 @@ def threshold_draft(*, actor, metric: str, breach, warning=None, currency: str =
         if wrong_side:
             side = "below" if spec.higher_is_worse else "above"
             raise ValidationError({"warning": [f"The warning level comes before the breach level: {side} it."]})
+    target_level, weight_level = _kpi_levels(
+        spec, target, weight, warning_level if warning_level is not None else breach_level
+    )
     if spec.unit == Unit.MONEY:
         currency = currency_check(currency)
     else:
@@ -94,7 +127,7 @@ def threshold_draft(*, actor, metric: str, breach, warning=None, currency: str =
         threshold = Threshold.objects.create(
             metric=metric, version=version, unit=spec.unit, higher_is_worse=spec.higher_is_worse,
             profile=profile or (latest.profile if latest else settings.COMPLIANCE_PROFILE),
-            currency=currency, breach=breach_level, warning=warning_level,
+            currency=currency, breach=breach_level, warning=warning_level, target=target_level, weight=weight_level,
             source=source if source is not None else (latest.source if latest else ""),
             effective_from=effective_from, status=ThresholdStatus.PENDING, reason=reason, author=actor,
         )  # fmt: skip
@@ -146,15 +179,13 @@ def profile_adopt(*, actor, profile: str, effective_from: date, reason: str) -> 
     with transaction.atomic():
         for metric, level in PROFILES[profile].items():
             now = current.get(metric)
-            if now is not None and (now.breach, now.warning, now.currency) == (
-                level.breach,
-                level.warning,
-                level.currency,
-            ):
+            levels = (level.breach, level.warning, level.currency, level.target, level.weight)
+            if now is not None and (now.breach, now.warning, now.currency, now.target, now.weight) == levels:
                 continue
             drafts.append(threshold_draft(actor=actor, metric=metric, breach=level.breach, warning=level.warning,
                                           currency=level.currency, effective_from=effective_from, reason=reason,
-                                          profile=profile, source=level.source))  # fmt: skip
+                                          profile=profile, source=level.source, target=level.target,
+                                          weight=level.weight))  # fmt: skip
     return drafts
 
 

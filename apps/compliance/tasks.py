@@ -43,3 +43,13 @@ def remind_actions() -> dict:
     from .actions.services import actions_remind
 
     return actions_remind()
+
+
+@shared_task(name="apps.compliance.tasks.refresh_score", acks_late=True, time_limit=600, soft_time_limit=540)
+def refresh_score() -> dict:
+    """Thin: measure every KPI of the compliance score again, open and close breaches (every minute, and
+    after a change that moves a KPI)."""
+    from .score.services import score_refresh
+
+    result = score_refresh()
+    return {**result, "score": str(result["score"])}

@@ -3,9 +3,13 @@ from django.urls import path
 from . import views
 from .actions import views as action_views
 from .kyc import views as kyc_views
+from .score import views as score_views
 
 app_name = "compliance"
 urlpatterns = [
+    path("compliance/", score_views.ComplianceDashboardView.as_view(), name="dashboard"),
+    path("compliance/kpis/<slug:code>/", score_views.KpiDetailView.as_view(), name="kpi"),
+    path("compliance/breaches/", score_views.BreachListView.as_view(), name="breaches"),
     path("compliance/thresholds/", views.ThresholdListView.as_view(), name="thresholds"),
     path("compliance/scenarios/", views.ScenarioListView.as_view(), name="scenarios"),
     path("compliance/jurisdictions/", views.JurisdictionListView.as_view(), name="jurisdictions"),

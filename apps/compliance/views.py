@@ -43,8 +43,9 @@ class ThresholdDetailView(PortalPermissionMixin, View):
         if form is None and request.user.has_perm("compliance.add_threshold"):
             initial = {"effective_from": today_text()}
             if current is not None:
-                initial.update(breach=current.breach, warning=current.warning or "", currency=current.currency)
-            form = ThresholdDraftForm(initial=initial, money=spec.unit == Unit.MONEY)
+                initial.update(breach=current.breach, warning=current.warning or "", currency=current.currency,
+                               target=current.target, weight=current.weight)  # fmt: skip
+            form = ThresholdDraftForm(initial=initial, money=spec.unit == Unit.MONEY, kpi=bool(spec.domain))
         return {"metric": metric, "spec": spec, "current": current, "form": form,
                 "versions": selectors.threshold_list().filter(metric=metric)}  # fmt: skip
 
@@ -58,7 +59,8 @@ class ThresholdDetailView(PortalPermissionMixin, View):
             return render(request, "404.html", status=404)
         if not request.user.has_perm("compliance.add_threshold"):
             raise PermissionDenied
-        form = ThresholdDraftForm(request.POST, money=METRICS[metric].unit == Unit.MONEY)
+        spec = METRICS[metric]
+        form = ThresholdDraftForm(request.POST, money=spec.unit == Unit.MONEY, kpi=bool(spec.domain))
         if form.is_valid():
             try:
                 draft = services.threshold_draft(actor=request.user, metric=metric, **form.cleaned_data)

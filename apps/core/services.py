@@ -54,6 +54,21 @@ def audit_record(
     )
 
 
+PII_VIEW_ACTION = "pii.full_numbers"
+
+
+def audit_full_numbers(request, obj: models.Model | None = None) -> None:
+    """Record, once per request, that its user was shown account numbers in full (a page or an API
+    answer): the compliance score counts who sees them."""
+    from django.db import transaction
+
+    if getattr(request, "_full_numbers_audited", False):
+        return
+    request._full_numbers_audited = True
+    with transaction.atomic():
+        audit_record(actor=request.user, action=PII_VIEW_ACTION, obj=obj)
+
+
 def audit_record_many(*, actor: Any, action: str, objs: list[models.Model], reason: str = "",
                       after: dict[str, Any] | None = None) -> None:  # fmt: skip
     """The same audit event for many objects, in one INSERT (system work on whole batches)."""

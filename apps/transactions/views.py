@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from apps.core.dispatch import WAITING_NOTE, is_waiting
+from apps.core.services import audit_full_numbers
 from apps.core.views import FilteredListView, PortalListView, PortalPermissionMixin, csv_download, submit_form
 
 from . import files, selectors, services
@@ -46,6 +47,8 @@ class TransactionDetailView(PortalPermissionMixin, View):
         txn = get_object_or_404(selectors.transaction_list(), pk=pk)
         links = follow_ups.get().transaction_follow_ups(request.user, [txn.pk]).get(txn.pk, [])
         full = request.user.has_perm("transactions.view_full_account_number")
+        if full and txn.counterparty_account:
+            audit_full_numbers(request, txn)
         return render(request, "transactions/transaction_detail.html",
                       {"txn": txn, "follow_ups": links, "full_numbers": full})  # fmt: skip
 
@@ -72,6 +75,8 @@ class CustomerDetailView(PortalPermissionMixin, View):
             "transactions": selectors.transaction_list().filter(customer_ref=customer.external_id)[:25],
             "full_numbers": request.user.has_perm("transactions.view_full_account_number"),
         }
+        if context["full_numbers"] and context["accounts"]:
+            audit_full_numbers(request, customer)
         return render(request, "transactions/customer_detail.html", context)
 
 

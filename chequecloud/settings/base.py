@@ -381,6 +381,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.compliance.tasks.monitor_new_transactions",
         "schedule": 60,
     },
+    "refresh-compliance-score": {
+        "task": "apps.compliance.tasks.refresh_score",
+        "schedule": 60,
+    },
     "remind-corrective-actions": {
         "task": "apps.compliance.tasks.remind_actions",
         "schedule": 24 * 3600,

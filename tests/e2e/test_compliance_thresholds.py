@@ -34,6 +34,7 @@ def test_a_threshold_change_is_drafted_approved_and_read_by_the_backtest(page, b
 
     _sign_in(page, asha)
     page.get_by_role("link", name="Compliance", exact=True).click()
+    page.get_by_test_id("compliance-tabs").get_by_role("link", name="Thresholds").click()
     expect(page.get_by_test_id("level-cash_report_amount")).to_have_text("10,000.00 USD")
     page.get_by_role("link", name="Cash transaction report", exact=True).click()
     form = page.get_by_test_id("threshold-form")
@@ -49,6 +50,7 @@ def test_a_threshold_change_is_drafted_approved_and_read_by_the_backtest(page, b
     second = other.new_page()
     _sign_in(second, ben)
     second.get_by_role("link", name="Compliance", exact=True).click()
+    second.get_by_test_id("compliance-tabs").get_by_role("link", name="Thresholds").click()
     waiting = second.get_by_test_id("thresholds-waiting")
     expect(waiting).to_contain_text("Regulator's letter")
     waiting.get_by_role("button", name="Approve").click()

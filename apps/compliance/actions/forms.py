@@ -4,6 +4,7 @@ from django import forms
 
 from apps.core.forms import PortalFormMixin
 
+from ..choices import Domain
 from . import services
 
 
@@ -15,6 +16,11 @@ class ActionForm(PortalFormMixin, forms.Form):
         label="Due on", max_length=10, help_text="YYYY-MM-DD.",
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}),
     )  # fmt: skip
+    domain = forms.ChoiceField(
+        choices=Domain.choices,
+        initial=Domain.AML,
+        help_text="The part of the compliance score it counts against while overdue.",
+    )
     source_ref = forms.CharField(label="Answers", max_length=100, required=False,
                                  help_text="The breach, KPI or finding (optional).")  # fmt: skip
 

@@ -13,11 +13,13 @@ from django.utils import timezone
 
 from apps.core.services import audit_record, model_snapshot
 
+from ..choices import Domain
 from ..files import checked_upload, read_encrypted, store_encrypted
 from ..models import ActionEvidence, CorrectiveAction
+from ..score.services import score_refresh_soon
 
 Status = CorrectiveAction.Status
-_SNAPSHOT = ["title", "owner", "due_on", "status", "case", "source", "source_ref"]
+_SNAPSHOT = ["title", "owner", "due_on", "status", "case", "source", "source_ref", "domain"]
 
 
 def _required(text: str, field: str, why: str) -> str:
@@ -37,8 +39,9 @@ def _audit(actor, action: CorrectiveAction, verb: str, **extra) -> None:
 
 
 def action_create(*, actor, title: str, plan: str, owner, due_on: date, source: str = "",
-                  source_ref: str = "", case=None) -> CorrectiveAction:  # fmt: skip
-    """A new action for `owner` (any active staff member), due on `due_on` (today or later)."""
+                  source_ref: str = "", case=None, domain: str = "aml") -> CorrectiveAction:  # fmt: skip
+    """A new action for `owner` (any active staff member), due on `due_on` (today or later), in the part
+    of the compliance score (`domain`) it counts against while overdue."""
     if not actor.has_perm("compliance.add_correctiveaction"):
         raise PermissionDenied("You may not create corrective actions.")
     title = _required(title, "title", "Name the action.")[:200]
@@ -49,9 +52,12 @@ def action_create(*, actor, title: str, plan: str, owner, due_on: date, source: 
         raise ValidationError({"owner": ["Choose an active member of staff."]})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": ["The due day is today or later."]})
+    if domain not in Domain.values:
+        raise ValidationError({"domain": [f"Unknown domain {domain!r}."]})
     with transaction.atomic():
         action = CorrectiveAction.objects.create(title=title, plan=plan, source=source, source_ref=source_ref[:100],
-                                                 case=case, owner=owner, due_on=due_on, created_by=actor)  # fmt: skip
+                                                 case=case, owner=owner, due_on=due_on, created_by=actor,
+                                                 domain=domain)  # fmt: skip
         _audit(actor, action, "create")
     return action
 
@@ -106,6 +112,8 @@ def action_verify(*, actor, action: CorrectiveAction, note: str = "", accept: bo
         action.verify_note = note
         action.save(update_fields=["status", "verified_by", "verified_at", "verify_note", "updated_at"])
         _audit(actor, action, "verify" if accept else "send_back", note=note)
+        if accept:
+            score_refresh_soon()
     return action
 
 

@@ -26,8 +26,18 @@ class ActionBoardView(PortalPermissionMixin, View):
     def get(self, request):
         from django.utils import timezone
 
-        columns = [(status, label, list(_actions().filter(status=status)[:100])) for status, label in Status.choices]
-        return render(request, "compliance/actions.html", {"columns": columns, "today": timezone.localdate()})
+        from ..choices import Domain
+
+        today, found = timezone.localdate(), _actions()
+        domain = request.GET.get("domain", "")
+        if domain in Domain.values:
+            found = found.filter(domain=domain)
+        overdue = request.GET.get("overdue") == "1"
+        if overdue:  # as the score counts them: past their day and not verified
+            found = found.filter(due_on__lt=today).exclude(status=Status.VERIFIED)
+        columns = [(status, label, list(found.filter(status=status)[:100])) for status, label in Status.choices]
+        context = {"columns": columns, "today": today, "domains": Domain.choices, "domain": domain, "overdue": overdue}
+        return render(request, "compliance/actions.html", context)
 
 
 class ActionCreateView(PortalPermissionMixin, View):
@@ -39,23 +49,47 @@ class ActionCreateView(PortalPermissionMixin, View):
         pk = request.GET.get("case") or request.POST.get("case")
         return get_object_or_404(visible_cases(request.user), pk=pk) if pk and str(pk).isdigit() else None
 
+    def _kpi(self, request):
+        """The KPI or breach the action answers (`?kpi=<code>` or `?breach=<pk>`), as (source, ref, KPI)."""
+        from ..models import Breach
+        from ..score.kpis import KPIS
+
+        breach_pk = request.GET.get("breach") or request.POST.get("breach")
+        if breach_pk and str(breach_pk).isdigit():
+            breach = get_object_or_404(Breach, pk=breach_pk)
+            return CorrectiveAction.Source.BREACH, breach.reference, KPIS.get(breach.kpi)
+        code = request.GET.get("kpi") or request.POST.get("kpi")
+        if code in KPIS:
+            return CorrectiveAction.Source.KPI, code, KPIS[code]
+        return "", "", None
+
+    @staticmethod
+    def _context(params, form, case, kpi) -> dict:
+        return {"form": form, "case": case, "kpi": kpi, "kpi_param": params.get("kpi", ""),
+                "breach_param": params.get("breach", "")}  # fmt: skip
+
     def get(self, request):
         case = self._case(request)
+        _source, ref, kpi = self._kpi(request)
         initial = {"title": f"Put right: {case.title}"[:200], "source_ref": case.reference} if case else {}
-        return render(request, "compliance/action_new.html", {"form": ActionForm(initial=initial), "case": case})
+        if kpi is not None:
+            initial = {"title": f"Bring back on target: {kpi.name}"[:200], "source_ref": ref, "domain": kpi.domain}
+        return render(request, "compliance/action_new.html", self._context(request.GET, ActionForm(initial=initial),
+                                                                            case, kpi))  # fmt: skip
 
     def post(self, request):
         case = self._case(request)
+        source, _ref, kpi = self._kpi(request)
         form = ActionForm(request.POST)
         if form.is_valid():
             try:
-                action = services.action_create(actor=request.user, case=case, **form.cleaned_data)
+                action = services.action_create(actor=request.user, case=case, source=source, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, f"{action.reference} created for {action.owner}.")
                 return redirect("compliance:action_detail", pk=action.pk)
-        return render(request, "compliance/action_new.html", {"form": form, "case": case}, status=400)
+        return render(request, "compliance/action_new.html", self._context(request.POST, form, case, kpi), status=400)
 
 
 class ActionDetailView(View):

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.compliance.actions import services
+from apps.compliance.choices import Domain
 from apps.compliance.models import CorrectiveAction
 from apps.core.api.permissions import requires
 
@@ -19,7 +20,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CorrectiveAction
         fields = ["id", "url", "display", "reference", "title", "plan", "source", "source_ref", "case", "owner",
-                  "due_on", "status", "done_note", "done_at", "verified_by", "verified_at", "verify_note",
+                  "domain", "due_on", "status", "done_note", "done_at", "verified_by", "verified_at", "verify_note",
                   "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
@@ -31,6 +32,9 @@ class ActionCreateSerializer(serializers.Serializer):
     due_on = serializers.DateField()
     source = serializers.ChoiceField(choices=CorrectiveAction.Source.choices, required=False, default="")
     source_ref = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    domain = serializers.ChoiceField(
+        choices=Domain.choices, required=False, default=Domain.AML, help_text="The score's domain it counts against."
+    )
 
 
 class ActionNoteSerializer(serializers.Serializer):

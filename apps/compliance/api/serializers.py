@@ -10,12 +10,14 @@ class ThresholdSerializer(serializers.ModelSerializer):
     reviewed_by = serializers.StringRelatedField()
     breach_text = serializers.CharField(read_only=True)
     warning_text = serializers.CharField(read_only=True)
+    target_text = serializers.CharField(read_only=True)
 
     class Meta:
         model = Threshold
         fields = ["id", "url", "display", "metric", "version", "profile", "unit", "currency", "breach", "breach_text",
-                  "warning", "warning_text", "higher_is_worse", "source", "effective_from", "status", "reason",
-                  "author", "reviewed_by", "reviewed_at", "review_note", "created_at"]  # fmt: skip
+                  "warning", "warning_text", "target", "target_text", "weight", "higher_is_worse", "source",
+                  "effective_from", "status", "reason", "author", "reviewed_by", "reviewed_at", "review_note",
+                  "created_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -26,6 +28,10 @@ class ThresholdDraftSerializer(serializers.Serializer):
     breach = serializers.CharField(max_length=24)
     warning = serializers.CharField(max_length=24, required=False, allow_blank=True, allow_null=True, default=None)
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    target = serializers.CharField(max_length=24, required=False, allow_blank=True, allow_null=True, default=None,
+                                   help_text="KPIs only: the level aimed at.")  # fmt: skip
+    weight = serializers.CharField(max_length=8, required=False, allow_blank=True, allow_null=True, default=None,
+                                   help_text="KPIs only: the weight in the score (0-100).")  # fmt: skip
     effective_from = serializers.DateField()
     reason = serializers.CharField(max_length=1000)
 

@@ -25,6 +25,7 @@ from ..choices import BusinessType, DocumentKind, KycState, OnboardingChannel, S
 from ..files import checked_upload, read_encrypted, store_encrypted
 from ..models import CustomerRisk, IdentityDocument, Threshold
 from ..profiles import PROFILES
+from ..score.services import score_refresh_soon
 from . import selectors
 from .rating import Facts, add_years, rate, review_years_metric
 
@@ -268,6 +269,7 @@ def customer_risk_review(*, actor, risk: CustomerRisk, note: str) -> CustomerRis
         risk.save()
         audit_record(actor=actor, action="kyc.review", obj=risk, before=before, after=_snapshot(risk), reason=note)
         _sync_customer(actor, risk)
+        score_refresh_soon()
     return risk
 
 

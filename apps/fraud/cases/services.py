@@ -179,7 +179,8 @@ def _subject_fields(alerts: list[Alert]) -> dict[str, Any]:
         return {"customer_ref": "", "account_id": None, "currency": first.cheque.declared_currency,
                 "kind": CaseKind.CHEQUE}  # fmt: skip
     if first.subject.startswith(COMPLIANCE_SUBJECT):
-        customer = first.subject.removeprefix(COMPLIANCE_SUBJECT).removeprefix("customer:")
+        about = first.subject.removeprefix(COMPLIANCE_SUBJECT)  # customer:<ref>, or kpi:<code> for a breach
+        customer = about.removeprefix("customer:") if about.startswith("customer:") else ""
         return {"customer_ref": customer, "account_id": None, "currency": first.currency or settings.BANK_CURRENCY,
                 "kind": CaseKind.COMPLIANCE}  # fmt: skip
     txn = first.transaction if first.transaction_id else None
@@ -198,6 +199,8 @@ def _worst(alerts: list[Alert]) -> str:
 def _title(alerts: list[Alert]) -> str:
     top = max(alerts, key=lambda a: a.score)
     why = top.reasons[0]["explanation"] if top.reasons else "Risk score"
+    if top.subject.startswith(f"{COMPLIANCE_SUBJECT}kpi:"):  # a compliance score breach says what it is
+        return why[:200]
     return f"{top.subject.replace(':', ' ')}: {why}"[:200]
 
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from apps.core.api.fields import AmountField, CurrencyField
 from apps.core.bounds import check_moment
+from apps.core.services import audit_full_numbers
 from apps.transactions import aml
 from apps.transactions.choices import Channel, Direction, Label, TransactionKind
 from apps.transactions.formats import parse_mapping
@@ -149,6 +150,7 @@ def counterparty_account_shown(txn: Transaction, request) -> str | None:
         return None
     user = getattr(request, "user", None)
     if user is not None and user.has_perm("transactions.view_full_account_number"):
+        audit_full_numbers(request, txn)
         return txn.counterparty_account
     return txn.counterparty_account_masked
 
@@ -214,6 +216,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
     def get_account_number(self, obj) -> str:
         request = self.context.get("request")
         if request and request.user.has_perm("transactions.view_full_account_number"):
+            audit_full_numbers(request, obj)
             return obj.number
         return obj.masked_number
 

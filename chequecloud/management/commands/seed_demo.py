@@ -13,6 +13,7 @@ DEMO_USERS = [
     ("analyst@demo.bank", "Ada Analyst", [Role.ANALYST], ["Cheque fraud", "Card fraud"]),
     ("supervisor@demo.bank", "Sam Supervisor", [Role.SUPERVISOR], ["Cheque fraud", "Card fraud"]),
     ("compliance@demo.bank", "Cora Compliance", [Role.COMPLIANCE], []),
+    ("officer@demo.bank", "Omar Officer", [Role.COMPLIANCE], []),  # the second pair of eyes: approves, verifies
     ("auditor@demo.bank", "Aldo Auditor", [Role.AUDITOR], []),
     ("admin@demo.bank", "Ari Admin", [Role.ADMIN], []),
     ("integration@demo.bank", "Core banking feed", [Role.INTEGRATION], []),
@@ -67,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(self._bank_directory())
         self.stdout.write(self._cheques())
         self.stdout.write(self._compliance())
+        self.stdout.write(self._score())
 
     @staticmethod
     def _routes(teams) -> None:
@@ -124,6 +126,53 @@ class Command(BaseCommand):
             f"Compliance: {settings.COMPLIANCE_PROFILE.upper()} thresholds (COMPLIANCE_PROFILE), the FATF's "
             f"high-risk list, {run['raised']} AML pattern(s) raised into compliance cases."
         )
+
+    @staticmethod
+    def _score() -> str:
+        """A living compliance score (once): KYC records for every customer, screened at onboarding; a
+        high-risk customer's review past its day (which breaches its KPI), an action answering that breach,
+        and a data-protection action left past its day (its KPI approaching)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from apps.compliance.choices import Domain, ScreeningResult
+        from apps.compliance.kyc.services import customer_risks_assess_all
+        from apps.compliance.models import Breach, CorrectiveAction, CustomerRisk, KpiSnapshot
+        from apps.compliance.score.kpis import KPIS
+        from apps.compliance.score.services import score_refresh
+
+        if KpiSnapshot.objects.exists():
+            return "Compliance score already measured (Compliance → Score)."
+        customer_risks_assess_all(actor=None)
+        today = timezone.localdate()
+        records = list(CustomerRisk.objects.order_by("id"))
+        CustomerRisk.objects.update(screening=ScreeningResult.CLEAR)  # screened at onboarding
+        if records:  # an officer's rating (with the reason an override needs), last reviewed long ago
+            CustomerRisk.objects.filter(pk=records[0].pk).update(
+                override_rating="high", override_reason="Adverse media at onboarding.", override_at=timezone.now(),
+                last_review=today - timedelta(days=11 * 366))  # fmt: skip
+        customer_risks_assess_all(actor=None)  # the review days follow from the last reviews and the ratings
+        officer = User.objects.filter(email="compliance@demo.bank").first()
+        result = score_refresh()
+        breach = Breach.objects.filter(status=Breach.Status.OPEN).order_by("opened_at").first()
+        if officer is not None:
+            if breach is not None:
+                CorrectiveAction.objects.create(
+                    title="Bring the overdue high-risk KYC reviews up to date", owner=officer, created_by=officer,
+                    source=CorrectiveAction.Source.BREACH, source_ref=breach.reference, domain=KPIS[breach.kpi].domain,
+                    plan="Review each overdue high-risk customer (documents, source of funds) and record the review.",
+                    due_on=today + timedelta(days=5),
+                )  # fmt: skip
+            CorrectiveAction.objects.create(
+                title="Check who holds the full-account-number permission", owner=officer, created_by=officer,
+                source=CorrectiveAction.Source.FINDING, source_ref="Internal audit finding",
+                domain=Domain.DATA_PROTECTION, due_on=today - timedelta(days=3),
+                plan="List who outside compliance can see full account numbers; remove what is not needed.",
+            )  # fmt: skip
+            result = score_refresh()
+        return (f"Compliance score: {result['score']} / 100 from {result['kpis']} KPIs, "
+                f"{Breach.objects.filter(status=Breach.Status.OPEN).count()} open breach(es).")  # fmt: skip
 
     @staticmethod
     def _rates() -> str:
