@@ -82,6 +82,7 @@ bench: install
 	$(PY) benchmarks/api_latency.py
 	$(PY) benchmarks/model_quality.py
 	$(PY) benchmarks/cases.py
+	$(PY) benchmarks/compliance.py
 	$(PY) benchmarks/cheques.py
 	$(PY) benchmarks/micr.py
 

@@ -43,15 +43,20 @@ def _cases_url(**query) -> str:
 
 def _case_tiles(user) -> list[Tile]:
     from apps.fraud.cases.selectors import sla_filter, visible_cases
-    from apps.fraud.choices import OPEN_CASE_STATUSES, CaseStatus
+    from apps.fraud.choices import OPEN_CASE_STATUSES, CaseKind, CaseStatus
 
     open_cases = visible_cases(user).filter(status__in=OPEN_CASE_STATUSES)
     tiles = []
     if user.has_perm("fraud.change_case"):
         tiles.append(Tile("My open cases", open_cases.filter(assignee=user).count(), _cases_url(assignee="me"),
                           key="mine"))  # fmt: skip
-        tiles.append(Tile("Unassigned in my queues", open_cases.filter(assignee__isnull=True).count(),
-                          _cases_url(assignee="none"), "blue", "unassigned"))  # fmt: skip
+        if user.has_perm("compliance.view_threshold"):  # a compliance officer's queue is the compliance cases
+            unassigned = open_cases.filter(assignee__isnull=True, kind=CaseKind.COMPLIANCE).count()
+            tiles.append(Tile("Unassigned compliance cases", unassigned,
+                              _cases_url(assignee="none", kind=CaseKind.COMPLIANCE), "blue", "unassigned"))  # fmt: skip
+        else:
+            tiles.append(Tile("Unassigned in my queues", open_cases.filter(assignee__isnull=True).count(),
+                              _cases_url(assignee="none"), "blue", "unassigned"))  # fmt: skip
     if user.has_perm("fraud.approve_case"):
         waiting = open_cases.filter(status=CaseStatus.PENDING_APPROVAL).count()
         tiles.append(Tile("Waiting for approval", waiting, _cases_url(status=CaseStatus.PENDING_APPROVAL), "amber",
@@ -123,9 +128,8 @@ def _compliance_tiles(user) -> list[Tile]:
         tiles.append(Tile("Thresholds to approve", waiting, reverse("compliance:thresholds"), "amber", "thresholds"))
     if user.has_perm("compliance.view_customerrisk"):
         queue = reverse("compliance:kyc_queue")
-        for state, tone in ((KycState.EXPIRED, "red"), (KycState.REVIEW_DUE, "amber")):
+        for state, label, tone in ((KycState.EXPIRED, "KYC reviews expired", "red"),
+                                   (KycState.REVIEW_DUE, "KYC reviews due soon", "amber")):  # fmt: skip
             count = kyc_queue().filter(state_filter(state)).count()
-            tiles.append(
-                Tile(f"KYC reviews {state.label.lower()}", count, f"{queue}?state={state}", tone, f"kyc_{state}")
-            )
+            tiles.append(Tile(label, count, f"{queue}?state={state}", tone, f"kyc_{state}"))
     return tiles

@@ -149,7 +149,7 @@ TXN = {"external_id": "T-1", "customer_ref": "C-1", "amount": "25.00", "occurred
 ROUTES: list[Route] = [
     # portal: core
     Route("home", SIGNED_IN),
-    Route("core:audit_list", roles(AUDITOR, ADMIN)),
+    Route("core:audit_list", roles(COMPLIANCE, AUDITOR, ADMIN)),
     Route("core:audit_export", roles(AUDITOR, ADMIN)),
     # portal: accounts
     Route("accounts:profile", SIGNED_IN),
@@ -289,6 +289,9 @@ ROUTES: list[Route] = [
     Route("operations", roles(AUDITOR, ADMIN)),
     Route("exchange_rates", roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)),
     # portal: compliance
+    Route("compliance:dashboard", roles(COMPLIANCE, AUDITOR)),
+    Route("compliance:kpi", roles(COMPLIANCE, AUDITOR), kwargs=lambda w: {"code": "kpi_kyc_overdue_high"}),
+    Route("compliance:breaches", roles(COMPLIANCE, AUDITOR)),
     Route("compliance:thresholds", roles(COMPLIANCE, AUDITOR)),
     Route("compliance:scenarios", roles(COMPLIANCE, AUDITOR)),
     Route("compliance:jurisdictions", roles(COMPLIANCE, AUDITOR)),
@@ -535,8 +538,13 @@ ROUTES: list[Route] = [
         other=_other_team,
         other_allowed=SEE_ALL_TEAMS,
     ),
-    Route("api:auditevent-list", roles(AUDITOR, ADMIN), kind="api"),
-    Route("api:auditevent-detail", roles(AUDITOR, ADMIN), kind="api", kwargs=lambda w: {"pk": w["audit_event"].pk}),
+    Route("api:auditevent-list", roles(COMPLIANCE, AUDITOR, ADMIN), kind="api"),
+    Route(
+        "api:auditevent-detail",
+        roles(COMPLIANCE, AUDITOR, ADMIN),
+        kind="api",
+        kwargs=lambda w: {"pk": w["audit_event"].pk},
+    ),
     Route("api-schema", SIGNED_IN, kind="api"),
     Route("api-docs", SIGNED_IN, kind="api"),
     # API: customers, accounts, the ledger, transactions
@@ -621,6 +629,13 @@ ROUTES: list[Route] = [
     Route("api:alert-list", STAFF_READERS, kind="api"),
     Route("api:alert-detail", STAFF_READERS, kind="api", kwargs=lambda w: {"pk": w["alert"].pk}),
     # API: compliance
+    Route("api:kpisnapshot-list", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route("api:kpisnapshot-current", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route("api:kpisnapshot-detail", roles(COMPLIANCE, AUDITOR), kind="api", kwargs=_case("kpi_point")),
+    Route("api:scoresnapshot-list", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route("api:scoresnapshot-detail", roles(COMPLIANCE, AUDITOR), kind="api", kwargs=_case("score_point")),
+    Route("api:breach-list", roles(COMPLIANCE, AUDITOR), kind="api"),
+    Route("api:breach-detail", roles(COMPLIANCE, AUDITOR), kind="api", kwargs=_case("breach")),
     Route("api:correctiveaction-list", roles(COMPLIANCE, AUDITOR), kind="api"),
     Route(
         "api:correctiveaction-list",

@@ -119,7 +119,17 @@ def world(db):
     actions.action_done(actor=officer, action=done_action, note="Done")
     evidence = actions.evidence_add(actor=officer, action=done_action,
                                     upload=Upload("e.pdf", b"%PDF-1.4 evidence", "application/pdf"))  # fmt: skip
+    from apps.compliance.models import Breach, KpiSnapshot, ScoreSnapshot
+    from apps.compliance.score.services import score_refresh
+
+    score_refresh()
+    breach = Breach.objects.first() or Breach.objects.create(
+        kpi="kpi_dp_past_retention", value=5000, level=1000, worst=5000, opened_at=timezone.now()
+    )
     return {
+        "breach": breach,
+        "kpi_point": KpiSnapshot.objects.first(),
+        "score_point": ScoreSnapshot.objects.first(),
         "open_action": open_action,
         "done_action": done_action,
         "evidence": evidence,

@@ -52,6 +52,21 @@ def store_encrypted(field_file, checked: Checked) -> None:
     field_file.save("file.enc", ContentFile(encrypt_bytes(checked.data)), save=False)
 
 
+def save_encrypted(record, checked: Checked, audit) -> None:
+    """Store the encrypted bytes in `record.file`, then save the record and call `audit()` in one
+    database transaction; when that fails, the stored file is removed again (nothing half-stored)."""
+    from django.db import transaction
+
+    store_encrypted(record.file, checked)
+    try:
+        with transaction.atomic():
+            record.save()
+            audit()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+
+
 def read_encrypted(field_file, sha256: str, what: str) -> bytes:
     """The original bytes, decrypted, checked against the digest taken when they were stored."""
     with field_file.open("rb") as fh:

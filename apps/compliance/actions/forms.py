@@ -19,10 +19,14 @@ class ActionForm(PortalFormMixin, forms.Form):
     domain = forms.ChoiceField(
         choices=Domain.choices,
         initial=Domain.AML,
+        required=False,
         help_text="The part of the compliance score it counts against while overdue.",
     )
     source_ref = forms.CharField(label="Answers", max_length=100, required=False,
                                  help_text="The breach, KPI or finding (optional).")  # fmt: skip
+
+    def clean_domain(self):
+        return self.cleaned_data["domain"] or Domain.AML
 
     def clean_due_on(self):
         try:

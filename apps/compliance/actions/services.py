@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.core.services import audit_record, model_snapshot
 
 from ..choices import Domain
-from ..files import checked_upload, read_encrypted, store_encrypted
+from ..files import checked_upload, read_encrypted, save_encrypted
 from ..models import ActionEvidence, CorrectiveAction
 from ..score.services import score_refresh_soon
 
@@ -125,15 +125,9 @@ def evidence_add(*, actor, action: CorrectiveAction, upload) -> ActionEvidence:
     evidence = ActionEvidence(action=action, name=checked.name, content_type=checked.content_type,
                               size=len(checked.data), sha256=checked.sha256,
                               uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
-    store_encrypted(evidence.file, checked)
-    try:
-        with transaction.atomic():
-            evidence.save()
-            audit_record(actor=actor, action="corrective_action.evidence", obj=action,
-                         after={"name": evidence.name, "size": evidence.size, "sha256": evidence.sha256})  # fmt: skip
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
+    save_encrypted(evidence, checked, lambda: audit_record(
+        actor=actor, action="corrective_action.evidence", obj=action,
+        after={"name": evidence.name, "size": evidence.size, "sha256": evidence.sha256}))  # fmt: skip
     return evidence
 
 

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 
 from apps.core.forms import add_service_errors
@@ -12,6 +15,7 @@ from . import services
 from .forms import ActionForm, EvidenceForm, NoteForm
 
 Status = CorrectiveAction.Status
+DEFAULT_DUE_DAYS = 14  # the due day a new action's form offers
 
 
 def _actions():
@@ -24,8 +28,6 @@ class ActionBoardView(PortalPermissionMixin, View):
     permission_required = "compliance.view_correctiveaction"
 
     def get(self, request):
-        from django.utils import timezone
-
         from ..choices import Domain
 
         today, found = timezone.localdate(), _actions()
@@ -74,6 +76,7 @@ class ActionCreateView(PortalPermissionMixin, View):
         initial = {"title": f"Put right: {case.title}"[:200], "source_ref": case.reference} if case else {}
         if kpi is not None:
             initial = {"title": f"Bring back on target: {kpi.name}"[:200], "source_ref": ref, "domain": kpi.domain}
+        initial["due_on"] = (timezone.localdate() + timedelta(days=DEFAULT_DUE_DAYS)).isoformat()
         return render(request, "compliance/action_new.html", self._context(request.GET, ActionForm(initial=initial),
                                                                             case, kpi))  # fmt: skip
 

@@ -60,7 +60,11 @@ class KpiSnapshotSerializer(serializers.ModelSerializer):
         t = obj.threshold
         if t is None:
             return None
-        return {"target": t.target, "warning": t.warning, "breach": t.breach, "weight": t.weight,
+
+        def text(level):
+            return None if level is None else str(level)
+
+        return {"target": text(t.target), "warning": text(t.warning), "breach": str(t.breach), "weight": text(t.weight),
                 "threshold_version": t.version}  # fmt: skip
 
     def get_records_url(self, obj) -> str:
@@ -99,8 +103,8 @@ class KpiViewSet(viewsets.ReadOnlyModelViewSet):
         scores = selectors.scores(today)
         points = self.get_queryset().filter(day=today).order_by("kpi")
         overall = scores.pop("", None)
-        return Response({"day": today, "overall": overall.score if overall else None,
-                         "domains": {d: s.score for d, s in scores.items()},
+        return Response({"day": today, "overall": str(overall.score) if overall else None,
+                         "domains": {d: str(s.score) for d, s in scores.items()},
                          "kpis": self.get_serializer(points, many=True).data})  # fmt: skip
 
 
@@ -114,10 +118,14 @@ class ScoreSnapshotSerializer(serializers.ModelSerializer):
 class ScoreSnapshotFilterSet(BoundedFilterSet):
     since = DayFilter(field_name="day", lookup_expr="gte", label="From (day)")
     until = DayFilter(field_name="day", lookup_expr="lte", label="Until (day, inclusive)")
+    overall = django_filters.BooleanFilter(method="by_overall", label="Only the overall score (or only domains)")
 
     class Meta:
         model = ScoreSnapshot
-        fields = ["domain", "since", "until"]
+        fields = ["domain", "overall", "since", "until"]
+
+    def by_overall(self, queryset, name, value):
+        return queryset.filter(domain="") if value else queryset.exclude(domain="")
 
 
 class ScoreViewSet(viewsets.ReadOnlyModelViewSet):

@@ -22,7 +22,7 @@ from apps.transactions.choices import KYCStatus, RiskRating
 from apps.transactions.models import Customer
 
 from ..choices import BusinessType, DocumentKind, KycState, OnboardingChannel, ScreeningResult
-from ..files import checked_upload, read_encrypted, store_encrypted
+from ..files import checked_upload, read_encrypted, save_encrypted
 from ..models import CustomerRisk, IdentityDocument, Threshold
 from ..profiles import PROFILES
 from ..score.services import score_refresh_soon
@@ -285,16 +285,10 @@ def identity_document_add(*, actor, customer: Customer, kind: str, upload) -> Id
     document = IdentityDocument(customer=customer, kind=kind, name=name, content_type=content_type, size=len(data),
                                 sha256=checked.sha256,
                                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
-    store_encrypted(document.file, checked)
-    try:
-        with transaction.atomic():
-            document.save()
-            audit_record(actor=actor, action="kyc.document_add", obj=document,
-                         after={"customer": customer.external_id, "kind": kind, "name": name, "size": len(data),
-                                "content_type": content_type, "sha256": document.sha256})  # fmt: skip
-    except Exception:
-        document.file.delete(save=False)  # nothing half-stored
-        raise
+    save_encrypted(document, checked, lambda: audit_record(
+        actor=actor, action="kyc.document_add", obj=document,
+        after={"customer": customer.external_id, "kind": kind, "name": name, "size": len(data),
+               "content_type": content_type, "sha256": document.sha256}))  # fmt: skip
     return document
 
 

@@ -120,9 +120,10 @@ class KpiDetailView(FilteredListView):
         base = kpi.base(ctx).count() if kpi.base is not None else None
         value = kpi_value(count, base)
         score, status = kpi_grade(value, threshold)
-        data.update(kpi=kpi, threshold=threshold, rows=rows, headers=[h for h, _ in kpi.columns], count=count,
-                    base=base, value_text=threshold.text(value), score=score, status=Status(status),
-                    tone=STATUS_TONE[status], trend=list(reversed(trend)),
+        headers = [h.replace("_", " ") for h, _ in kpi.columns]
+        data.update(kpi=kpi, threshold=threshold, rows=rows, headers=headers, count=count, base=base,
+                    value_text=threshold.text(value), score=score, status=Status(status), tone=STATUS_TONE[status],
+                    trend=list(reversed(trend)),
                     spark=sparkline([p.value for p in trend], width=300, height=48), list_url=kpi.list_url(ctx),
                     breach=selectors.breaches_open().filter(kpi=kpi.code).first(),
                     domain=Domain(kpi.domain).label)  # fmt: skip
