@@ -11,7 +11,8 @@ days of score history. Built with bulk_create, 10,000 rows a transaction.
 
 - Full scenario sweep: `scenarios_run` over the last AML_SWEEP_DAYS (what the hourly `sweep_scenarios`
   task runs), the first run (raises everything) and a second one (raises nothing new). BENCH_PROFILE=1
-  adds each stage's time and a cProfile of the scenarios' read and search (`scenarios_find`).
+  adds each stage's time and a cProfile of the scenarios' read and search (`scenarios_find`), and a
+  cProfile of monitoring run again over the ingested file.
 - KPI recompute: `score_refresh()` (every KPI of the compliance score measured, today's points
   stored), five runs: p50 and max, and the slowest KPIs.
 - The compliance dashboard: GET /compliance/ as a signed-in compliance officer, p50/p95 over 100
@@ -391,6 +392,8 @@ def main() -> None:
     monitoring = time.perf_counter() - t0
     print(f"monitoring (scenarios_monitor_new): {seen:,} transactions in {runs} runs, {monitoring:.1f} s, raised "
           f"{raised:,}; {monitoring / ingest * 100:.1f}% of the ingest's time")  # fmt: skip
+    if PROFILE:
+        _profile_monitoring(last_id)
 
 
 def _profile_sweep(start, end) -> None:
@@ -416,10 +419,28 @@ def _profile_sweep(start, end) -> None:
     profiler.enable()
     compliance.scenarios_find(start=start, end=end)
     profiler.disable()
+    _print_profile(profiler, "scenarios_find")
+
+
+def _profile_monitoring(last_id: int) -> None:
+    """Monitoring over the same rows again (cursor back before the file; nothing new is raised), profiled."""
+    from apps.compliance import services as compliance
+    from apps.compliance.models import MonitoringCursor
+
+    MonitoringCursor.objects.filter(name="transactions").update(last_id=last_id)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    while compliance.scenarios_monitor_new()["transactions"]:
+        pass
+    profiler.disable()
+    _print_profile(profiler, "scenarios_monitor_new (run again over the file)")
+
+
+def _print_profile(profiler: cProfile.Profile, what: str) -> None:
     for key in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(15)
-        print(f"  cProfile of scenarios_find, top 15 by {key}:")
+        print(f"  cProfile of {what}, top 15 by {key}:")
         print("\n".join("    " + line for line in out.getvalue().splitlines() if line.strip()))
 
 

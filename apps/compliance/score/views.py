@@ -3,6 +3,8 @@ the breaches."""
 
 from __future__ import annotations
 
+import json
+
 import django_filters
 from django.http import Http404
 from django.shortcuts import render
@@ -28,24 +30,18 @@ def score_tone(score) -> str:
     return "success" if score >= 80 else "warning" if score >= 50 else "danger"
 
 
-def sparkline(values: list, width: int = 120, height: int = 28) -> str:
-    """SVG polyline points for a small trend line (the last point at the right edge)."""
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    step = width / (len(values) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - float(v - low) / float(span) * (height - 4):.1f}"
-                    for i, v in enumerate(values))  # fmt: skip
+def trend_data(points: list) -> dict:
+    """(day, value) points as the trend charts read them: JSON lists of days and of values."""
+    return {"days": json.dumps([day.isoformat() for day, _ in points]),
+            "values": json.dumps([float(value) for _, value in points]), "count": len(points)}  # fmt: skip
 
 
 def _card(kpi, point, trend) -> dict:
     threshold = point.threshold if point else None
-    values = [v for _, v in trend]
     return {"kpi": kpi, "point": point, "threshold": threshold,
             "value_text": threshold.text(point.value) if point and threshold else "—",
             "tone": STATUS_TONE.get(point.status, "secondary") if point else "secondary",
-            "spark": sparkline(values), "trend_days": len(values)}  # fmt: skip
+            "trend": trend_data(trend)}  # fmt: skip
 
 
 class ComplianceDashboardView(PortalPermissionMixin, View):
@@ -67,14 +63,14 @@ class ComplianceDashboardView(PortalPermissionMixin, View):
             snap = scores.get(domain)
             domains.append({"code": domain, "label": label, "score": snap.score if snap else None,
                             "tone": score_tone(snap.score if snap else None),
-                            "spark": sparkline([s for _, s in score_trends.get(domain, [])]),
+                            "trend": trend_data(score_trends.get(domain, [])),
                             "cards": [c for c in cards if c["kpi"].domain == domain]})  # fmt: skip
         overall = scores.get("")
         breaches = list(selectors.breaches_open())
         due = selectors.actions_due(today)
         context = {
             "overall": overall, "overall_tone": score_tone(overall.score if overall else None),
-            "overall_spark": sparkline([s for _, s in score_trends.get("", [])]), "domains": domains,
+            "overall_trend": trend_data(score_trends.get("", [])), "domains": domains,
             "approaching": [c for c in cards if c["point"] and c["point"].status == Status.APPROACHING],
             "breaches": breaches, "breach_cards": {c["kpi"].code: c for c in cards},
             "actions_due": list(due[:10]), "actions_due_count": due.count(),
@@ -124,7 +120,7 @@ class KpiDetailView(FilteredListView):
         data.update(kpi=kpi, threshold=threshold, rows=rows, headers=headers, count=count, base=base,
                     value_text=threshold.text(value), score=score, status=Status(status), tone=STATUS_TONE[status],
                     trend=list(reversed(trend)),
-                    spark=sparkline([p.value for p in trend], width=300, height=48), list_url=kpi.list_url(ctx),
+                    chart=trend_data([(p.day, p.value) for p in trend]), list_url=kpi.list_url(ctx),
                     breach=selectors.breaches_open().filter(kpi=kpi.code).first(),
                     domain=Domain(kpi.domain).label)  # fmt: skip
         return data
