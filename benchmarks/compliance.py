@@ -424,6 +424,9 @@ def _profile_sweep(start, end) -> None:
 
 def _profile_monitoring(last_id: int) -> None:
     """Monitoring over the same rows again (cursor back before the file; nothing new is raised), profiled."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from apps.compliance import services as compliance
     from apps.compliance.models import MonitoringCursor
 
@@ -434,6 +437,12 @@ def _profile_monitoring(last_id: int) -> None:
         pass
     profiler.disable()
     _print_profile(profiler, "scenarios_monitor_new (run again over the file)")
+    MonitoringCursor.objects.filter(name="transactions").update(last_id=last_id)
+    with CaptureQueriesContext(connection) as queries:
+        while compliance.scenarios_monitor_new()["transactions"]:
+            pass
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]
+    print("  slowest queries of monitoring: " + "; ".join(f"{q['time']} s {q['sql'][:160]}" for q in slowest))
 
 
 def _print_profile(profiler: cProfile.Profile, what: str) -> None:

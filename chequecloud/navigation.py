@@ -7,6 +7,9 @@ from django.urls import reverse
 # (label, url name, icon, permission or None for everyone signed in, url-name prefixes that mark it active)
 MAIN_NAV = [
     ("Dashboard", "home", "speedometer2", None, ("home",)),
+    ("Analytics", "reporting:analytics", "bar-chart-line", "reporting.view_transactionrollup",
+     ("reporting:analytics",)),
+    ("Reports", "reporting:reports", "file-earmark-bar-graph", "reporting.export_report", ("reporting:report",)),
     ("Alerts", "fraud:alerts", "bell", "fraud.view_alert", ("fraud:alert",)),
     ("Cases", "fraud:cases", "inboxes", "fraud.view_case", ("fraud:case",)),
     ("Cheques", "cheques:list", "card-image", "cheques.view_cheque",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.fraud.urls")),
     path("", include("apps.cheques.urls")),
     path("", include("apps.compliance.urls")),
+    path("", include("apps.reporting.urls")),
     path("accounts/email/", email_addresses, name="account_email"),  # before allauth's own page
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),

@@ -25,9 +25,10 @@ ANALYST = "analyst"
 SUPERVISOR = "supervisor"
 COMPLIANCE = "compliance"
 AUDITOR = "auditor"
+MANAGER = "manager"
 ADMIN = "admin"
 INTEGRATION = "integration"
-ROLES = [ANON, NOROLE, ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN, INTEGRATION]
+ROLES = [ANON, NOROLE, ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, MANAGER, ADMIN, INTEGRATION]
 SIGNED_IN = frozenset(ROLES) - {ANON}
 STAFF = frozenset({ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN})
 
@@ -72,11 +73,12 @@ def _other_team(w):
 READERS_OF_TEAMS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
 SEE_ALL_TEAMS = roles(COMPLIANCE, AUDITOR, ADMIN)
 READERS_OF_USERS = roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)
-STAFF_READERS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR)  # alerts, rules
+STAFF_READERS = roles(ANALYST, SUPERVISOR, COMPLIANCE, AUDITOR, MANAGER)  # alerts, rules
 MONEY_READERS = STAFF_READERS | {INTEGRATION}  # customers, accounts, transactions
 LEDGER_POSTERS = roles(SUPERVISOR, INTEGRATION)
 MONEY_STAFF = MONEY_READERS  # portal pages follow the same permissions as the API
 RULE_AUTHORS = roles(ANALYST, SUPERVISOR, COMPLIANCE)
+REPORT_READERS = roles(SUPERVISOR, COMPLIANCE, AUDITOR, MANAGER)
 FILE_UPLOADERS = roles(SUPERVISOR, INTEGRATION)
 EXPENSE_CSV = (
     "transaction_id,employee_id,amount,location,description,timestamp\nM1,E1,12.00,Oslo,Taxi,2026-03-04 09:00\n"
@@ -288,6 +290,10 @@ ROUTES: list[Route] = [
     Route("core:dead_letters", roles(AUDITOR, ADMIN)),
     Route("operations", roles(AUDITOR, ADMIN)),
     Route("exchange_rates", roles(SUPERVISOR, COMPLIANCE, AUDITOR, ADMIN)),
+    # portal: analytics and reports
+    Route("reporting:analytics", STAFF_READERS),
+    Route("reporting:reports", REPORT_READERS),
+    Route("reporting:report", REPORT_READERS, kwargs=lambda w: {"slug": "fraud"}),
     # portal: compliance
     Route("compliance:dashboard", roles(COMPLIANCE, AUDITOR)),
     Route("compliance:kpi", roles(COMPLIANCE, AUDITOR), kwargs=lambda w: {"code": "kpi_kyc_overdue_high"}),

@@ -22,6 +22,7 @@ from tests.permission_matrix import (
     COMPLIANCE,
     EXPENSE_CSV,
     INTEGRATION,
+    MANAGER,
     NOROLE,
     ROLES,
     ROUTES,
@@ -35,6 +36,7 @@ ROLE_OF = {
     SUPERVISOR: Role.SUPERVISOR,
     COMPLIANCE: Role.COMPLIANCE,
     AUDITOR: Role.AUDITOR,
+    MANAGER: Role.MANAGER,
     ADMIN: Role.ADMIN,
     INTEGRATION: Role.INTEGRATION,
     NOROLE: None,
@@ -120,16 +122,16 @@ def world(db):
     evidence = actions.evidence_add(actor=officer, action=done_action,
                                     upload=Upload("e.pdf", b"%PDF-1.4 evidence", "application/pdf"))  # fmt: skip
     from apps.compliance.models import Breach, KpiSnapshot, ScoreSnapshot
-    from apps.compliance.score.services import score_refresh
 
-    score_refresh()
-    breach = Breach.objects.first() or Breach.objects.create(
-        kpi="kpi_dp_past_retention", value=5000, level=1000, worst=5000, opened_at=timezone.now()
-    )
+    now = timezone.now()
+    breach = Breach.objects.create(kpi="kpi_dp_past_retention", value=5000, level=1000, worst=5000, opened_at=now)
+    kpi_point = KpiSnapshot.objects.create(kpi="kpi_dp_past_retention", day=now.date(), numerator=5000, value=5000,
+                                           score=0, status="breach", computed_at=now)  # fmt: skip
+    score_point = ScoreSnapshot.objects.create(domain="", day=now.date(), score=80, computed_at=now)
     return {
         "breach": breach,
-        "kpi_point": KpiSnapshot.objects.first(),
-        "score_point": ScoreSnapshot.objects.first(),
+        "kpi_point": kpi_point,
+        "score_point": score_point,
         "open_action": open_action,
         "done_action": done_action,
         "evidence": evidence,

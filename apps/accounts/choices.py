@@ -6,6 +6,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "Supervisor"
     COMPLIANCE = "Compliance officer"
     AUDITOR = "Auditor"
+    MANAGER = "Manager"
     ADMIN = "Admin"
     INTEGRATION = "Integration client"
 

@@ -27,6 +27,8 @@ _READ_MONEY = [
     "fraud.view_alert",
     "fraud.view_rule",
     "fraud.view_modelversion",
+    "reporting.view_transactionrollup",
+    "reporting.view_alertrollup",
 ]
 _DRAFT_RULES = ["fraud.add_rule", "fraud.change_rule"]
 # Working cases: team members see and work their team's cases (guardian object permissions).
@@ -53,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cheques.add_cheque",
         "cheques.key_cheque",
         "cheques.retry_cheque",
+        "reporting.export_report",
         "fraud.assign_case",
         "fraud.approve_case",
         "fraud.reopen_case",
@@ -93,8 +96,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_scoresnapshot",
         "compliance.view_breach",
         "core.view_auditevent",
+        "reporting.export_report",
     ],
-    Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent"],
+    Role.AUDITOR: ["*.view_*", "*.access_all_*", "core.export_auditevent", "reporting.export_report"],
+    # Reads the book, the dashboards and the reports; changes nothing.
+    Role.MANAGER: [*_READ_MONEY, "reporting.export_report"],
     Role.ADMIN: [
         "accounts.*",
         "fraud.view_caseroute",

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from apps.core.money import currency_check
@@ -190,26 +190,78 @@ def profile_adopt(*, actor, profile: str, effective_from: date, reason: str) -> 
 
 
 # ------------------------------------------------------------------------------------ AML scenarios
-def _rows_and_context(*, start, end, customers, chosen, levels):
-    from django.db.models import Max
+def _merge(*lists) -> list:
+    """Rows of several reads, each once, in time order."""
+    seen, out = set(), []
+    for row in sorted((r for rows in lists for r in rows), key=lambda r: (r.at, r.id)):
+        if row.id not in seen:
+            seen.add(row.id)
+            out.append(row)
+    return out
+
+
+def _rows_and_context(*, start, end, customers, chosen, levels, window_ids=None):
+    """The rows the chosen scenarios need and what they read besides.
+
+    The window is the transactions examined: those of [start, end), or, for a monitoring run, the ids it
+    took (`window_ids`, (after, up to]). Each scenario reads from the window only the rows it needs
+    (`Scenario.reads`), and the same rows of the window's customers from before it, as far back as its
+    lookback; dormant accounts read two aggregates instead (each customer's first transaction in the
+    window, and their latest before it), so the bulk of a card file is never turned into rows."""
+    from django.db.models import Max, Min, Q
 
     from apps.transactions.models import Transaction
 
+    from .models import HighRiskJurisdiction
     from .scenarios import rows_of
 
+    if window_ids is not None:
+        window = Transaction.objects.filter(pk__gt=window_ids[0], pk__lte=window_ids[1])
+    else:
+        window = Transaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        if customers is not None:
+            window = window.filter(customer_ref__in=list(customers))
+    window = window.exclude(customer_ref="")
+    # The window's customers' other rows: before the window, and (for a run by ids) those stored earlier
+    # that fall in the window's time.
     look = max((s.lookback(levels) for s in chosen), default=timedelta(0))
-    read_from = start - look
-    found = Transaction.objects.filter(occurred_at__gte=read_from, occurred_at__lt=end)
-    if customers is not None:
-        found = found.filter(customer_ref__in=list(customers))
-    rows = rows_of(found)
-    names = {r.customer for r in rows}
-    earlier = Transaction.objects.filter(occurred_at__lt=read_from, customer_ref__in=list(names))
-    last_before = dict(earlier.values("customer_ref").annotate(at=Max("occurred_at")).values_list("customer_ref", "at"))
-    return rows, {"last_before": last_before}
+    context = Transaction.objects.filter(customer_ref__in=window.values("customer_ref"), occurred_at__gte=start - look)
+    if window_ids is not None:
+        context = context.filter(occurred_at__lt=end).exclude(pk__gt=window_ids[0], pk__lte=window_ids[1])
+    else:
+        context = context.filter(occurred_at__lt=start)
+    ctx = {"start": start, "end": end, "window": window, "context": context,
+           "listed": list(HighRiskJurisdiction.objects.values_list("country", flat=True))}  # fmt: skip
+    in_window, furthest = Q(pk__in=[]), {}
+    for scenario in chosen:
+        reads = scenario.reads(levels, ctx)
+        in_window |= reads
+        if look := scenario.lookback(levels):  # the same rows (cash, say) read once, as far back as needed
+            furthest[str(reads)] = (reads, max(look, furthest.get(str(reads), (None, look))[1]))
+    # One query a kind of rows before the window: each then uses the index that fits it.
+    before = [context.filter(reads, occurred_at__gte=start - look) for reads, look in furthest.values()]
+    rows = _merge(rows_of(window.filter(in_window)), *(rows_of(q) for q in before))
+    if any(s.code == "dormant-reactivated" for s in chosen):
+        firsts = dict(window.order_by().values("customer_ref").annotate(at=Min("occurred_at"))
+                      .values_list("customer_ref", "at"))  # fmt: skip
+        earlier = Transaction.objects.filter(customer_ref__in=window.values("customer_ref"), occurred_at__lt=start)
+        last_before = dict(earlier.order_by().values("customer_ref").annotate(at=Max("occurred_at"))
+                           .values_list("customer_ref", "at"))  # fmt: skip
+        quiet = timedelta(days=int(levels["dormant_days"].breach))
+        woken = [c for c, at in firsts.items() if c in last_before and at - last_before[c] > quiet]
+        for customer in woken:  # the few candidates, exactly: their latest row before their first, by any id
+            latest = Transaction.objects.filter(customer_ref=customer, occurred_at__lt=firsts[customer])
+            last_before[customer] = latest.aggregate(at=Max("occurred_at"))["at"]
+        woken = [c for c in woken if firsts[c] - last_before[c] > quiet]
+        first_rows = {}
+        for customer in woken:
+            for row in rows_of(window.filter(customer_ref=customer, occurred_at=firsts[customer])):
+                first_rows.setdefault(row.customer, row)
+        ctx.update(last_before=last_before, first_in_window=first_rows)
+    return rows, ctx
 
 
-def scenarios_find(*, start, end, customers=None, codes=None) -> tuple[list, set[str]]:
+def scenarios_find(*, start, end, customers=None, codes=None, window_ids=None) -> tuple[list, set[str]]:
     """What the scenarios find in transactions of [start, end) (reading back as far as each needs),
     for some customers or all; and the currencies that had no exchange rate. Reads only."""
     from .scenarios import SCENARIOS, Money
@@ -217,7 +269,9 @@ def scenarios_find(*, start, end, customers=None, codes=None) -> tuple[list, set
 
     chosen = [SCENARIOS[c] for c in (codes or SCENARIOS)]
     levels = thresholds_current(on=timezone.localtime(end).date())
-    rows, ctx = _rows_and_context(start=start, end=end, customers=customers, chosen=chosen, levels=levels)
+    rows, ctx = _rows_and_context(
+        start=start, end=end, customers=customers, chosen=chosen, levels=levels, window_ids=window_ids
+    )
     hits, missing = [], set()
     for scenario in chosen:
         currency = next((levels[m].currency for m in scenario.metrics if levels[m].currency), settings.BANK_CURRENCY)
@@ -227,7 +281,7 @@ def scenarios_find(*, start, end, customers=None, codes=None) -> tuple[list, set
     return hits, missing
 
 
-def scenarios_run(*, start, end, customers=None, codes=None) -> dict:
+def scenarios_run(*, start, end, customers=None, codes=None, window_ids=None) -> dict:
     """Run the scenarios and raise each new pattern once: a `ScenarioHit`, and an alert on the customer
     that gathers into a compliance case. Patterns found before are not raised again."""
     from apps.fraud.cases.services import COMPLIANCE_SUBJECT, cases_gather
@@ -236,7 +290,7 @@ def scenarios_run(*, start, end, customers=None, codes=None) -> dict:
 
     from .models import ScenarioHit
 
-    hits, missing = scenarios_find(start=start, end=end, customers=customers, codes=codes)
+    hits, missing = scenarios_find(start=start, end=end, customers=customers, codes=codes, window_ids=window_ids)
     if not hits:
         return {"found": 0, "raised": 0, "missing_rates": sorted(missing)}
     with transaction.atomic():
@@ -285,19 +339,21 @@ def scenarios_monitor_new(*, batch: int = MONITOR_BATCH) -> dict:
     with transaction.atomic():
         MonitoringCursor.objects.get_or_create(name="transactions")
         cursor = MonitoringCursor.objects.select_for_update().get(name="transactions")
-        new = list(Transaction.objects.filter(pk__gt=cursor.last_id).order_by("pk")
-                   .values_list("pk", "customer_ref", "occurred_at")[:batch])  # fmt: skip
-        if not new:
+        found = Transaction.objects.filter(pk__gt=cursor.last_id).order_by("pk").values_list("pk", flat=True)
+        upper = list(found[batch - 1 : batch]) or [found.aggregate(last=Max("pk"))["last"]]
+        if upper[0] is None:
             return {"transactions": 0, "raised": 0, "missing_rates": []}
-        mine = [(c, at) for _, c, at in new if c]
+        taken = Transaction.objects.filter(pk__gt=cursor.last_id, pk__lte=upper[0])
+        count = taken.count()
+        new = taken.exclude(customer_ref="")
+        span = new.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
         result = {"raised": 0, "missing_rates": []}
-        if mine:
-            times = [at for _, at in mine]
-            result = scenarios_run(start=min(times), end=max(times) + timedelta(microseconds=1),
-                                   customers=sorted({c for c, _ in mine}))  # fmt: skip
-        cursor.last_id = new[-1][0]
+        if span["first"] is not None:
+            result = scenarios_run(start=span["first"], end=span["last"] + timedelta(microseconds=1),
+                                   window_ids=(cursor.last_id, upper[0]))  # fmt: skip
+        cursor.last_id = upper[0]
         cursor.save(update_fields=["last_id", "updated_at"])
-    return {"transactions": len(new), "raised": result["raised"], "missing_rates": result["missing_rates"]}
+    return {"transactions": count, "raised": result["raised"], "missing_rates": result["missing_rates"]}
 
 
 def scenario_backtest(*, actor, code: str, start, end) -> dict:

@@ -18,6 +18,7 @@ class AccountType(models.TextChoices):
     CHECKING = "checking", "Checking"
     SAVINGS = "savings", "Savings"
     LOAN = "loan", "Loan"
+    TERM = "term", "Term deposit"
     INTERNAL = "internal", "Internal (bank ledger)"
 
 
@@ -33,6 +34,8 @@ class JournalKind(models.TextChoices):
     TRANSFER = "transfer", "Transfer"
     DISBURSEMENT = "disbursement", "Loan disbursement"
     REPAYMENT = "repayment", "Loan repayment"
+    CHARGE_OFF = "charge_off", "Loan charge-off"
+    RECOVERY = "recovery", "Recovery of a charged-off loan"
 
 
 class TransactionKind(models.TextChoices):
@@ -78,3 +81,26 @@ class Direction(models.TextChoices):
 
     IN = "in", "In (credit)"
     OUT = "out", "Out (debit)"
+
+
+class AcquisitionChannel(models.TextChoices):
+    """How a customer came to the bank."""
+
+    BRANCH = "branch", "Branch"
+    ONLINE = "online", "Online"
+    MOBILE = "mobile", "Mobile"
+    REFERRAL = "referral", "Referral"
+    PARTNER = "partner", "Partner"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class LoanStatus(models.TextChoices):
+    """Where a loan stands: current, a days-past-due bucket, or finished (charged off, repaid)."""
+
+    CURRENT = "current", "Current"
+    DPD_1_29 = "dpd_1_29", "1-29 days past due"
+    DPD_30_59 = "dpd_30_59", "30-59 days past due"
+    DPD_60_89 = "dpd_60_89", "60-89 days past due"
+    DPD_90_PLUS = "dpd_90_plus", "90+ days past due"
+    CHARGED_OFF = "charged_off", "Charged off"
+    REPAID = "repaid", "Repaid"

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 
 from apps.core.filtersets import BoundedFilterSet, DayRangeMixin
 
@@ -24,6 +25,12 @@ class TransactionFilterSet(DayRangeMixin, BoundedFilterSet):
     max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
     min_score = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     label = django_filters.CharFilter()
+    branch = django_filters.CharFilter(
+        method="at_branch", label="Branch", help_text="The account's branch, else the customer's home branch."
+    )
+    alerted = django_filters.BooleanFilter(
+        field_name="alert", lookup_expr="isnull", exclude=True, label="Raised an alert"
+    )
 
     class Meta:
         model = Transaction
@@ -35,13 +42,19 @@ class TransactionFilterSet(DayRangeMixin, BoundedFilterSet):
     def in_country(self, queryset, name, value):
         return queryset.filter(country=value.strip().upper())
 
+    def at_branch(self, queryset, name, value):
+        """As the rollups count it: the account's branch, else the customer's home branch."""
+        value = value.strip()
+        no_account_branch = Q(account__isnull=True) | Q(account__branch="")
+        return queryset.filter(Q(account__branch=value) | (no_account_branch & Q(customer__branch=value)))
+
 
 class CustomerFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(method="search")
 
     class Meta:
         model = Customer
-        fields = ["kyc_status", "risk_rating", "country", "segment", "external_id"]
+        fields = ["kyc_status", "risk_rating", "country", "segment", "external_id", "branch", "acquisition_channel"]
 
     def search(self, queryset, name, value):
         return queryset.filter(full_name__icontains=value) | queryset.filter(external_id__iexact=value)

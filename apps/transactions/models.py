@@ -14,12 +14,14 @@ from .aml import validate_country
 from .choices import (
     AccountStatus,
     AccountType,
+    AcquisitionChannel,
     Channel,
     Decision,
     Direction,
     JournalKind,
     KYCStatus,
     Label,
+    LoanStatus,
     RiskRating,
     Source,
     TransactionKind,
@@ -29,7 +31,14 @@ MONEY = MONEY_COLUMN
 _BLANK = {"default": "", "db_default": ""}
 
 
+def branch_field(help_text: str) -> models.CharField:
+    """A branch's short code (such as NYC01); blank: no branch (an online customer, an internal account)."""
+    return models.CharField(max_length=20, blank=True, db_index=True, help_text=help_text, **_BLANK)
+
+
 class Customer(models.Model):
+    """A customer of the bank, with the lifecycle days that customer acquisition is reported on."""
+
     external_id = models.CharField(max_length=64, unique=True, help_text="The bank's customer number.")
     full_name = models.CharField(max_length=200)
     kyc_status = models.CharField(max_length=16, choices=KYCStatus.choices, default=KYCStatus.PENDING)
@@ -37,6 +46,18 @@ class Customer(models.Model):
     risk_rating = models.CharField(max_length=8, choices=RiskRating.choices, default=RiskRating.LOW)
     country = models.CharField(max_length=2, default="US", help_text="ISO 3166-1 alpha-2")
     segment = models.CharField(max_length=32, default="retail")
+    branch = branch_field("The customer's home branch (code).")
+    acquisition_channel = models.CharField(
+        max_length=8, choices=AcquisitionChannel.choices, default=AcquisitionChannel.UNKNOWN,
+        db_default=AcquisitionChannel.UNKNOWN, help_text="How the customer came to the bank.",
+    )  # fmt: skip
+    # Lifecycle: the days reporting counts acquisition and attrition on.
+    opened_on = models.DateField(null=True, blank=True, help_text="The day the customer joined.")
+    kyc_completed_on = models.DateField(null=True, blank=True, help_text="The day KYC was first verified.")
+    funded_on = models.DateField(
+        null=True, blank=True, help_text="The first day one of the customer's accounts ended with a positive balance."
+    )
+    closed_on = models.DateField(null=True, blank=True, help_text="The day the customer left the bank.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,6 +83,7 @@ class BankAccount(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    branch = branch_field("The branch that holds the account (code).")
     overdraft_limit = models.DecimalField(
         **MONEY, default=Decimal("0.00"), validators=amount_validators(zero=True),
         help_text="How far below zero the balance may go.",
@@ -190,6 +212,8 @@ class Transaction(models.Model):
             models.Index(fields=["terminal_id", "occurred_at"], name="txn_terminal_time_idx"),
             models.Index(fields=["account", "occurred_at"], name="txn_account_time_idx"),
             models.Index(fields=["occurred_at"], name="txn_time_idx"),
+            # AML monitoring reads the cash and wire rows of a window of days (a small share of the book).
+            models.Index(fields=["channel", "occurred_at"], name="txn_channel_time_idx"),
         ]
         constraints = [amount_check("amount", name="txn_amount_in_range")]
 
@@ -261,3 +285,101 @@ class TransactionFileError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_id}:{self.row_number}"
+
+
+class DailyBalance(models.Model):
+    """An account's balance at the end of a day (the bank's zone), written by `balances_snapshot`."""
+
+    account = models.ForeignKey(BankAccount, on_delete=models.CASCADE, related_name="daily_balances")
+    day = models.DateField(db_index=True)
+    balance = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["-day", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="daily_balance_account_day"),
+            amount_check("balance", name="daily_balance_in_range", signed=True, maximum=BALANCE_MAX),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.balance} {self.currency} (account #{self.account_id})"
+
+
+class Loan(models.Model):
+    """An amortising loan: its terms, its schedule (`instalments`) and where it stands.
+
+    The loan account's balance is the principal outstanding (negative: owed to the bank). `status` and
+    `days_past_due` are set by `loans_age` from the oldest instalment not paid in full.
+    """
+
+    account = models.OneToOneField(
+        BankAccount, on_delete=models.PROTECT, related_name="loan", limit_choices_to={"type": AccountType.LOAN}
+    )
+    principal = models.DecimalField(**MONEY, validators=amount_validators())
+    annual_rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Nominal yearly rate, in percent.")
+    term_months = models.PositiveSmallIntegerField()
+    start_on = models.DateField(help_text="The day of disbursement; the first instalment falls a month later.")
+    status = models.CharField(max_length=12, choices=LoanStatus.choices, default=LoanStatus.CURRENT, db_index=True)
+    days_past_due = models.PositiveIntegerField(default=0)
+    charged_off_on = models.DateField(null=True, blank=True)
+    charged_off_amount = models.DecimalField(**MONEY, null=True, blank=True,
+                                             help_text="Principal written off.")  # fmt: skip
+    recovered_amount = models.DecimalField(**MONEY, default=Decimal("0.00"),
+                                           help_text="Collected after the charge-off.")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_on", "-id"]
+        constraints = [
+            models.CheckConstraint(name="loan_principal_positive", condition=Q(principal__gt=0)),
+            amount_check("principal", name="loan_principal_in_range"),
+            models.CheckConstraint(name="loan_term_positive", condition=Q(term_months__gt=0)),
+            models.CheckConstraint(name="loan_rate_in_range", condition=Q(annual_rate__gte=0, annual_rate__lt=100)),
+            models.CheckConstraint(name="loan_recovered_nonnegative", condition=Q(recovered_amount__gte=0)),
+            models.CheckConstraint(
+                name="loan_charge_off_complete",
+                condition=~Q(status=LoanStatus.CHARGED_OFF) | Q(charged_off_on__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Loan {self.principal} {self.account.currency} over {self.term_months} months (#{self.pk})"
+
+    @property
+    def currency(self) -> str:
+        return self.account.currency
+
+
+class LoanInstalment(models.Model):
+    """One monthly instalment of a loan's schedule. A payment goes to interest first, then principal;
+    `paid_on` is set when it is paid in full (queries ask that, not a sum: SQLite sums money as floats)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField(db_index=True)
+    principal_due = models.DecimalField(**MONEY)
+    interest_due = models.DecimalField(**MONEY)
+    paid_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_on = models.DateField(null=True, blank=True, help_text="The day it was paid in full.")
+
+    class Meta:
+        ordering = ["loan_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="loan_instalment_number"),
+            models.CheckConstraint(name="instalment_number_positive", condition=Q(number__gt=0)),
+            models.CheckConstraint(name="instalment_principal_nonnegative", condition=Q(principal_due__gte=0)),
+            models.CheckConstraint(name="instalment_interest_nonnegative", condition=Q(interest_due__gte=0)),
+            models.CheckConstraint(name="instalment_paid_nonnegative", condition=Q(paid_amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Instalment {self.number} of loan #{self.loan_id}, due {self.due_on}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.principal_due + self.interest_due
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount_due - self.paid_amount

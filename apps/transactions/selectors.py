@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from apps.core.crypto import blind_index
 
-from .models import BankAccount, Customer, Transaction, TransactionFile
+from .models import BankAccount, Customer, DailyBalance, Loan, Transaction, TransactionFile
 
 
 def account_by_number(number: str) -> BankAccount | None:
@@ -31,6 +31,17 @@ def transactions_between(start: datetime, end: datetime, *, history: timedelta =
     return Transaction.objects.filter(occurred_at__gte=start - history, occurred_at__lt=end).defer(
         "counterparty_account"
     )
+
+
+def daily_balance_list() -> QuerySet[DailyBalance]:
+    """End-of-day balances of customer accounts (`balances_snapshot`), with the account's type and branch at
+    hand for cutting deposits by product and branch."""
+    return DailyBalance.objects.select_related("account")
+
+
+def loan_list() -> QuerySet[Loan]:
+    """Loans with their account (branch, balance: the principal outstanding) and borrower."""
+    return Loan.objects.select_related("account", "account__customer")
 
 
 def transaction_file_list() -> QuerySet[TransactionFile]:

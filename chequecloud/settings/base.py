@@ -238,6 +238,7 @@ RATES_STALE_DAYS = env.int("RATES_STALE_DAYS", default=7)
 # Officers change any value afterwards through versions another officer approves (docs/compliance.md).
 COMPLIANCE_PROFILE = env("COMPLIANCE_PROFILE", default="us").lower()
 AML_SWEEP_DAYS = env.int("AML_SWEEP_DAYS", default=35)  # how far back the hourly AML sweep reads
+ROLLUP_SWEEP_DAYS = env.int("ROLLUP_SWEEP_DAYS", default=7)  # days the nightly rollup sweep recomputes
 ACTION_REMIND_DAYS = env.int("ACTION_REMIND_DAYS", default=3)  # a corrective action's owner is reminded this early
 KYC_REVIEW_DUE_SOON_DAYS = env.int("KYC_REVIEW_DUE_SOON_DAYS", default=30)  # a KYC review is "due" this close
 KYC_DOCUMENT_MAX_MB = env.int("KYC_DOCUMENT_MAX_MB", default=10)  # largest identity document
@@ -385,6 +386,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.compliance.tasks.refresh_score",
         "schedule": 60,
     },
+    "follow-rollups": {
+        "task": "apps.reporting.tasks.follow_rollups",
+        "schedule": 60,
+    },
+    "sweep-rollups-nightly": {
+        "task": "apps.reporting.tasks.sweep_rollups",
+        "schedule": 24 * 3600,
+    },
     "remind-corrective-actions": {
         "task": "apps.compliance.tasks.remind_actions",
         "schedule": 24 * 3600,
@@ -395,6 +404,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "assess-kyc-daily": {
         "task": "apps.compliance.tasks.kyc_assess_all",
+        "schedule": 24 * 3600,
+    },
+    "snapshot-balances-daily": {
+        "task": "apps.transactions.tasks.snapshot_balances",
+        "schedule": 24 * 3600,
+    },
+    "age-loans-daily": {
+        "task": "apps.transactions.tasks.age_loans",
         "schedule": 24 * 3600,
     },
 }

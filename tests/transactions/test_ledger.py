@@ -67,14 +67,14 @@ def test_loan_disbursement_and_repayment(customer, checking, supervisor):
     loan = services.account_open(
         actor=None, customer=customer, number="LN00000042", type="loan", overdraft_limit=Decimal("5000")
     )
-    services.loan_disburse(actor=supervisor, loan=loan, destination=checking, amount="5000")
+    services.ledger_disburse(actor=supervisor, loan=loan, destination=checking, amount="5000")
     assert (_balance(loan), _balance(checking)) == (Decimal("-5000.00"), Decimal("5000.00"))
     with pytest.raises(ValidationError):
-        services.loan_disburse(actor=supervisor, loan=loan, destination=checking, amount="1")  # over the limit
-    services.loan_repay(actor=supervisor, loan=loan, source=checking, amount="1200")
+        services.ledger_disburse(actor=supervisor, loan=loan, destination=checking, amount="1")  # over the limit
+    services.ledger_repay(actor=supervisor, loan=loan, source=checking, amount="1200")
     assert _balance(loan) == Decimal("-3800.00")
     with pytest.raises(ValidationError, match="more than"):
-        services.loan_repay(actor=supervisor, loan=loan, source=checking, amount="3800.01")
+        services.ledger_repay(actor=supervisor, loan=loan, source=checking, amount="3800.01")
 
 
 def test_review_is_posted_with_an_alert_and_block_is_recorded_but_not_posted(checking, supervisor, monkeypatch):

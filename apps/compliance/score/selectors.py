@@ -32,21 +32,22 @@ def kpi_trend(kpi: str, *, until: date, days: int = TREND_DAYS) -> list[KpiSnaps
                 .order_by("day"))  # fmt: skip
 
 
+def _trends(model, key: str, value: str, until: date, days: int) -> dict[str, list]:
+    trends: dict[str, list] = {}
+    found = model.objects.filter(day__gt=until - timedelta(days=days), day__lte=until).order_by(key, "day")
+    for name, day, number in found.values_list(key, "day", value):
+        trends.setdefault(name, []).append((day, number))
+    return trends
+
+
 def kpi_trends(*, until: date, days: int = TREND_DAYS) -> dict[str, list]:
     """KPI → [(day, value)] over the last `days` days, in one query."""
-    trends: dict[str, list] = {}
-    found = KpiSnapshot.objects.filter(day__gt=until - timedelta(days=days), day__lte=until).order_by("kpi", "day")
-    for kpi, day, value in found.values_list("kpi", "day", "value"):
-        trends.setdefault(kpi, []).append((day, value))
-    return trends
+    return _trends(KpiSnapshot, "kpi", "value", until, days)
 
 
 def score_trends(*, until: date, days: int = TREND_DAYS) -> dict[str, list]:
-    trends: dict[str, list] = {}
-    found = ScoreSnapshot.objects.filter(day__gt=until - timedelta(days=days), day__lte=until).order_by("domain", "day")
-    for domain, day, score in found.values_list("domain", "day", "score"):
-        trends.setdefault(domain, []).append((day, score))
-    return trends
+    """Domain ("" overall) → [(day, score)] over the last `days` days, in one query."""
+    return _trends(ScoreSnapshot, "domain", "score", until, days)
 
 
 def breach_list() -> QuerySet[Breach]:

@@ -183,6 +183,9 @@ def transaction_as_json(txn: Transaction, request=None) -> dict:
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """`branch` is the home branch's code; `opened_on` is today when left out. KYC completion and funding
+    are the bank's own records of the customer's lifecycle: read only."""
+
     url = serializers.HyperlinkedIdentityField(view_name="api:customer-detail")
     display = serializers.CharField(source="__str__", read_only=True)
 
@@ -190,9 +193,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id", "url", "display", "external_id", "full_name", "kyc_status", "kyc_review_date", "risk_rating",
-            "country", "segment", "created_at",
+            "country", "segment", "branch", "acquisition_channel", "opened_on", "kyc_completed_on", "funded_on",
+            "closed_on", "created_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "url", "display", "created_at"]
+        read_only_fields = ["id", "url", "display", "kyc_completed_on", "funded_on", "closed_on", "created_at"]
+        extra_kwargs = {"opened_on": {"required": False}}
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -208,7 +213,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
         model = BankAccount
         fields = [
             "id", "url", "display", "customer", "number", "account_number", "name", "type", "currency", "status",
-            "balance", "overdraft_limit", "opened_on",
+            "balance", "overdraft_limit", "branch", "opened_on",
         ]  # fmt: skip
         read_only_fields = ["id", "url", "display", "status", "balance"]
         extra_kwargs = {"opened_on": {"required": False}}

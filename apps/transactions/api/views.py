@@ -90,7 +90,7 @@ class AccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = selectors.account_list()
     serializer_class = BankAccountSerializer
-    filterset_fields = ["type", "status", "currency", "customer__external_id", "last4"]
+    filterset_fields = ["type", "status", "currency", "customer__external_id", "last4", "branch"]
     ordering_fields = ["opened_on", "balance"]
     write_scope = "transactions:write"
 

@@ -15,6 +15,7 @@ DEMO_USERS = [
     ("compliance@demo.bank", "Cora Compliance", [Role.COMPLIANCE], []),
     ("officer@demo.bank", "Omar Officer", [Role.COMPLIANCE], []),  # the second pair of eyes: approves, verifies
     ("auditor@demo.bank", "Aldo Auditor", [Role.AUDITOR], []),
+    ("manager@demo.bank", "Mia Manager", [Role.MANAGER], []),  # the quarterly board report
     ("admin@demo.bank", "Ari Admin", [Role.ADMIN], []),
     ("integration@demo.bank", "Core banking feed", [Role.INTEGRATION], []),
 ]
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(self._cheques())
         self.stdout.write(self._compliance())
         self.stdout.write(self._score())
+        self.stdout.write(self._bank_history())  # after the compliance demo, which it would change
 
     @staticmethod
     def _routes(teams) -> None:
@@ -241,6 +243,18 @@ class Command(BaseCommand):
                         seed=42, fraud_rate=0.05)  # fmt: skip
         total, _frauds, _alerts = txn.simulated_store(rows=rows, label_delay=timedelta(days=7))
         return f"Demo money: {len(DEMO_CUSTOMERS)} customers, the expense file, {total:,} simulated card payments."
+
+    @staticmethod
+    def _bank_history() -> str:
+        """A year of the bank's history for reports (once): customers of four branches, the daily balances of
+        their current, savings and term accounts, and loans in every state (`simulate_bank`)."""
+        from apps.transactions.history import bank_history_simulate, history_exists
+
+        if history_exists(seed=2026):
+            return "Bank history already loaded."
+        made = bank_history_simulate(customers=300, days=365, seed=2026)
+        return (f"Bank history: {made['customers']} customers, {made['daily_balances']:,} daily balances from "
+                f"{made['first_day']} to {made['last_day']}, {sum(made['loans'].values())} loans.")  # fmt: skip
 
     @staticmethod
     def _bank_directory() -> str:
