@@ -442,7 +442,11 @@ def _profile_monitoring(last_id: int) -> None:
         while compliance.scenarios_monitor_new()["transactions"]:
             pass
     slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:6]
-    print("  slowest queries of monitoring: " + "; ".join(f"{q['time']} s {q['sql'][:160]}" for q in slowest))
+    total = sum(float(q["time"]) for q in queries.captured_queries)
+    print(
+        f"  monitoring's {len(queries.captured_queries)} queries took {total:.2f} s; the slowest: "
+        + "; ".join(f"{q['time']} s {q['sql'][:100]} … {q['sql'][-200:]}" for q in slowest)
+    )
 
 
 def _print_profile(profiler: cProfile.Profile, what: str) -> None:
