@@ -83,6 +83,7 @@ bench: install
 	$(PY) benchmarks/model_quality.py
 	$(PY) benchmarks/cases.py
 	$(PY) benchmarks/compliance.py
+	$(PY) benchmarks/reporting.py
 	$(PY) benchmarks/cheques.py
 	$(PY) benchmarks/micr.py
 
